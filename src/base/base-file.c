@@ -53,7 +53,12 @@ int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_
 	_cleanup_free_ char *tmp = berth_strdup_printf("%s.tmp.%d", name, (int)getpid());
 	if (!tmp)
 		return -ENOMEM;
-	_cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* A temp file left by a crashed writer with the same pid (pids repeat,
+	 * above all in pid namespaces) may have another mode or be a planted
+	 * symlink: remove it and create our own, never opening an existing one. */
+	(void)unlinkat(dirfd, tmp, 0);
+	_cleanup_close_ int fd =
+		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = berth_write_all(fd, data, len);
@@ -122,6 +127,8 @@ int berth_read_file(int dirfd, const char *path, char **ret, size_t *ret_len)
 
 int berth_mkdir_p(const char *path, mode_t mode)
 {
+	if (!path[0])
+		return -ENOENT; /* as mkdir(""); the loop below starts at p + 1 */
 	_cleanup_free_ char *p = strdup(path);
 	if (!p)
 		return -ENOMEM;
@@ -133,7 +140,15 @@ int berth_mkdir_p(const char *path, mode_t mode)
 			return -errno;
 		*s = '/';
 	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -errno;
+	if (mkdir(p, mode) < 0) {
+		if (errno != EEXIST)
+			return -errno;
+		/* Existing directories are fine; an existing file is not. */
+		struct stat st;
+		if (stat(p, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+	}
 	return 0;
 }

@@ -28,8 +28,11 @@ const char *berth_fd_path(int fd, char *buf, size_t len)
 }
 
 /* Fallback resolution: returns the symlink-free relative path (may be "")
- * whose last component may not exist yet (*ret_missing). */
-static int walk_in_root(int rootfd, const char *path, char **ret, bool *ret_missing)
+ * whose last component may not exist yet (*ret_missing). A symlink as the
+ * last component is left in place when !follow_last (O_NOFOLLOW), so the
+ * final open fails with ELOOP or, with O_PATH, opens the link, as openat2. */
+static int walk_in_root(int rootfd, const char *path, bool follow_last, char **ret,
+			bool *ret_missing)
 {
 	_cleanup_free_ char *rest = strdup(path);
 	_cleanup_free_ char *resolved = calloc(1, PATH_MAX);
@@ -79,6 +82,9 @@ static int walk_in_root(int rootfd, const char *path, char **ret, bool *ret_miss
 		}
 		if (!S_ISLNK(st.st_mode))
 			continue;
+		/* A trailing '/' makes the kernel follow even with O_NOFOLLOW. */
+		if (!follow_last && *cursor == '\0' && cursor[-1] != '/')
+			continue;
 		if (++links > MAX_SYMLINKS)
 			return -ELOOP;
 		char target[PATH_MAX];
@@ -89,7 +95,9 @@ static int walk_in_root(int rootfd, const char *path, char **ret, bool *ret_miss
 		resolved[rlen] = '\0'; /* drop the link itself */
 		if (target[0] == '/')
 			resolved[0] = '\0';
-		_cleanup_free_ char *next = berth_strdup_printf("%s/%s", target, cursor);
+		/* No '/' after a last component: it would read as a trailing slash. */
+		_cleanup_free_ char *next = *cursor ? berth_strdup_printf("%s/%s", target, cursor) :
+						      strdup(target);
 		if (!next)
 			return -ENOMEM;
 		free(rest);
@@ -99,6 +107,30 @@ static int walk_in_root(int rootfd, const char *path, char **ret, bool *ret_miss
 	*ret_missing = missing;
 	*ret = TAKE_PTR(resolved);
 	return 0;
+}
+
+/* Opens a path from walk_in_root one directory at a time with O_NOFOLLOW: a
+ * directory swapped for a symlink after the walk then fails (ENOTDIR)
+ * instead of leading out of the root, which a single openat of the whole
+ * string would allow. */
+static int open_resolved(int rootfd, const char *resolved, int flags, mode_t mode)
+{
+	_cleanup_close_ int dirfd = -1;
+	const char *p = resolved;
+	for (const char *slash; (slash = strchr(p, '/')); p = slash + 1) {
+		_cleanup_free_ char *comp = strndup(p, slash - p);
+		if (!comp)
+			return -ENOMEM;
+		int fd = openat(dirfd >= 0 ? dirfd : rootfd, comp,
+				O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		closep(&dirfd);
+		dirfd = fd;
+	}
+	int fd = openat(dirfd >= 0 ? dirfd : rootfd, *p ? p : ".", flags | O_CLOEXEC | O_NOFOLLOW,
+			mode);
+	return fd < 0 ? -errno : fd;
 }
 
 int berth_path_open_in_root(int rootfd, const char *path, int flags, mode_t mode)
@@ -121,13 +153,12 @@ int berth_path_open_in_root(int rootfd, const char *path, int flags, mode_t mode
 
 	_cleanup_free_ char *resolved = NULL;
 	bool missing = false;
-	int r = walk_in_root(rootfd, rel, &resolved, &missing);
+	int r = walk_in_root(rootfd, rel, !(flags & O_NOFOLLOW), &resolved, &missing);
 	if (r < 0)
 		return r;
 	if (missing && !(flags & O_CREAT))
 		return -ENOENT;
-	fd = openat(rootfd, resolved[0] ? resolved : ".", flags | O_CLOEXEC | O_NOFOLLOW, mode);
-	return fd < 0 ? -errno : (int)fd;
+	return open_resolved(rootfd, resolved, flags, mode);
 }
 
 /* Splits "a/b/c" into a parent "a/b" (or ".") and a last component "c". */

@@ -95,6 +95,10 @@ int berth_signal_parse(const char *s)
 			if (*end)
 				return -EINVAL;
 		}
+		/* Bound the offset before adding: a huge one would overflow int
+		 * (undefined) or wrap into a valid signal. */
+		if (off < -(long)(SIGRTMAX - SIGRTMIN) || off > (long)(SIGRTMAX - SIGRTMIN))
+			return -EINVAL;
 		int sig = min ? SIGRTMIN + (int)off : SIGRTMAX + (int)off;
 		return (sig >= SIGRTMIN && sig <= SIGRTMAX) ? sig : -EINVAL;
 	}

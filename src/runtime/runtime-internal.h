@@ -65,6 +65,10 @@ struct rt_mount {
 	bool bind, rbind;
 	char *data; /* remaining options joined by ',' (mode=755, size=…) */
 	bool has_idmap;
+	/* Recursive options (rro, rnosuid, rnoatime, …) as MOUNT_ATTR_* bits for
+	 * mount_setattr(AT_RECURSIVE); 0 and 0 when none was given. */
+	uint64_t rec_attr_set, rec_attr_clr;
+	bool tmpcopyup; /* runc extension: copy the old content into the new tmpfs */
 };
 
 struct rt_id_map {
@@ -313,6 +317,17 @@ int rt_mounts_setup(const struct rt_mount_ctx *m, struct berth_error **err);
 int rt_rootfs_pivot(const struct rt_mount_ctx *m, struct berth_error **err);
 /* After pivot: maskedPaths, readonlyPaths, root.readonly. */
 int rt_rootfs_finalize(const struct rt_mount_ctx *m, struct berth_error **err);
+/* Shared by runtime-mount.c, -devices.c and -rootfs.c. rt_devices_setup
+ * makes the default /dev nodes and links and linux.devices inside rootfd
+ * (skipped when /dev is a bind mount). rt_mount_remount_bind remounts the
+ * mount at path with MS_BIND|MS_REMOUNT|flags, keeping flags a user
+ * namespace locked. rt_mount_reopen re-resolves dest in the root to reach
+ * the mount just made there (-EXDEV if it is not a mount's root).
+ * rt_mount_dest_is compares destinations ignoring extra slashes. */
+int rt_devices_setup(const struct rt_mount_ctx *m, int rootfd, struct berth_error **err);
+int rt_mount_remount_bind(const char *path, unsigned long flags);
+int rt_mount_reopen(int rootfd, const char *dest, int *ret_fd);
+bool rt_mount_dest_is(const char *dest, const char *want);
 
 /* ---- process security (runs in the init/exec child just before exec) */
 
@@ -321,10 +336,22 @@ int rt_rlimits_apply(const struct rt_process *p, struct berth_error **err);
 /* setgroups/setgid/setuid keeping caps, then sets all five capability sets
  * (bounding first). */
 int rt_user_and_caps_apply(const struct rt_process *p, struct berth_error **err);
-/* Compiles and loads the seccomp filter. Called last before execve. */
+/* Compiles and loads the seccomp filter: last before execve with
+ * no_new_privs, before rt_user_and_caps_apply without (rt_seccomp_load_early).
+ * -EOPNOTSUPP for SCMP_ACT_NOTIFY/listenerPath. */
 int rt_seccomp_apply(const struct rt_seccomp *s, bool no_new_privs, struct berth_error **err);
-/* Validates names at parse time (unknown syscall/arch/action → error). */
+/* Validates at parse time (unknown arch/flag/action, arg index > 5 → error;
+ * syscalls unknown to libseccomp are accepted and skipped at load, as runc). */
 int rt_seccomp_validate(const struct rt_seccomp *s, struct berth_error **err);
+/* True when the filter must be loaded before rt_user_and_caps_apply (no
+ * no_new_privs: loading then needs CAP_SYS_ADMIN); false: load it last. */
+bool rt_seccomp_load_early(const struct rt_seccomp *s, bool no_new_privs);
+/* umask and PR_SET_NO_NEW_PRIVS (before the user switch). */
+int rt_process_misc_apply(const struct rt_process *p, struct berth_error **err);
+/* Writes oomScoreAdj to /proc/<pid>/oom_score_adj (pid 0: self). Lowering
+ * needs CAP_SYS_RESOURCE in the initial user ns: call before joining a new
+ * user namespace, or from the parent with the child's pid. */
+int rt_oom_score_adj_apply(pid_t pid, const struct rt_process *p, struct berth_error **err);
 
 /* ---- hooks ----------------------------------------------------------- */
 
@@ -342,6 +369,9 @@ int rt_pty_open(int *ret_master, int *ret_slave, unsigned rows, unsigned cols,
 /* Connects to the unix socket at path and sends fd with SCM_RIGHTS. */
 int rt_console_send(int sockfd, int fd, struct berth_error **err);
 int rt_console_connect(const char *path, int *ret_fd, struct berth_error **err);
+/* In the init: new session, slave as controlling terminal, dup2 to 0/1/2;
+ * closes slave if it is above 2. */
+int rt_console_setup_stdio(int slave, struct berth_error **err);
 
 /* ---- container state on disk ----------------------------------------- */
 
@@ -360,5 +390,88 @@ struct rt_state {
 };
 void rt_state_free(struct rt_state *s);
 DEFINE_CLEANUP_FUNC(struct rt_state *, rt_state_free)
+
+/* Container ids are what runc accepts: [A-Za-z0-9_+.-]+, not "." or "..". */
+int rt_id_validate(const char *id, struct berth_error **err);
+/* Opens (or with create, makes) <state_root>/<id> and takes an exclusive
+ * flock on it, so concurrent commands on one id run one after another.
+ * -ENOENT "container 'x' does not exist"; -EEXIST "container 'x' already
+ * exists". The returned dirfd holds the lock until closed. */
+int rt_state_lock(struct rt_context *ctx, const char *id, bool create, int *ret_dirfd,
+		  struct berth_error **err);
+int rt_state_write(int dirfd, const struct rt_state *s, struct berth_error **err);
+int rt_state_read(int dirfd, const char *id, struct rt_state **ret, struct berth_error **err);
+/* Derives the status from the live system: init alive (same start time),
+ * exec fifo present, cgroup frozen. */
+enum rt_status rt_state_status(int dirfd, const struct rt_state *s);
+/* The OCI state document for `s` with `status` (caller owns). */
+json_t *rt_state_to_json(const struct rt_state *s, enum rt_status status);
+/* Removes the state directory's files and the directory itself. */
+int rt_state_remove(struct rt_context *ctx, const char *id, int dirfd);
+/* The cgroup ops a state was created with. */
+const struct rt_cgroup_ops *rt_state_cgroup_ops(const struct rt_state *s);
+#define RT_EXEC_FIFO "exec.fifo"
+#define RT_STATE_FILE "state.json"
+
+/* ---- init <-> parent sync (SOCK_SEQPACKET socketpair) ------------------ */
+
+enum rt_sync_type {
+	RT_SYNC_GO = 1,	     /* parent → child: maps written, cgroup joined */
+	RT_SYNC_HOOKS,	     /* child → parent: run prestart/createRuntime now */
+	RT_SYNC_HOOKS_DONE,  /* parent → child */
+	RT_SYNC_PID,	     /* stage-1 child → parent: the init's pid */
+	RT_SYNC_READY,	     /* child → parent: set up; waiting for start */
+	RT_SYNC_ERROR,	     /* child → parent: text says what failed */
+};
+struct rt_sync_msg {
+	int type;
+	int pid;
+	char text[2048];
+};
+int rt_sync_send(int fd, int type, int pid, const char *text);
+/* -EPIPE when the peer closed without a message. */
+int rt_sync_recv(int fd, struct rt_sync_msg *m);
+
+/* ---- the container's init (runtime-init.c) -------------------------- */
+
+struct rt_init_args {
+	const struct rt_spec *spec;
+	const char *id;
+	const char *rootfs;
+	const char *bundle;
+	int sync_fd;	     /* the child's end */
+	int fifo_fd;	     /* O_PATH fd of exec.fifo */
+	int console_fd;	     /* connected console socket or -1 */
+	int lock_fd;	     /* the parent's state lock: closed at once in the child */
+	int preserve_fds;
+	bool no_pivot, no_new_keyring;
+};
+/* Runs in the cloned child; never returns (execs the user process or
+ * _exits after reporting an error on sync_fd). */
+_Noreturn void rt_init_main(const struct rt_init_args *a);
+/* Joins the namespaces of `spec` that name a path (user first), in the
+ * calling process. */
+int rt_ns_join_paths(const struct rt_spec *spec, struct berth_error **err);
+/* The process steps shared by the init and exec, in two halves around the
+ * init's wait for `start`. prepare: cwd (checked inside the root), $PATH
+ * lookup in the process env (*ret_path), rlimits, umask/no_new_privs,
+ * seccomp when it must load early, user and capabilities. finish: seccomp
+ * when loaded last, fd hygiene, execve; returns only on failure.
+ * rt_process_exec does both. */
+int rt_process_prepare(const struct rt_process *p, const struct rt_seccomp *seccomp,
+		       char **ret_path, struct berth_error **err);
+int rt_process_finish(const struct rt_process *p, const struct rt_seccomp *seccomp,
+		      const char *path, int preserve_fds, struct berth_error **err);
+int rt_process_exec(const struct rt_process *p, const struct rt_seccomp *seccomp,
+		    int preserve_fds, struct berth_error **err);
+/* Waits for pid (our child or, as subreaper, our orphaned grandchild),
+ * forwarding the signals we receive to it; *ret_status is a shell-style
+ * code (128+N for a signal). Blocks. */
+int rt_wait_forward(pid_t pid, int *ret_status);
+/* The spec JSON with status/pid for hooks' stdin; caller frees. */
+char *rt_hook_state_json(const char *id, const char *bundle, pid_t pid, enum rt_status status,
+			 json_t *annotations);
+/* Looks args[0] up in the process's $PATH; caller frees *ret. */
+int rt_process_lookup(const struct rt_process *p, char **ret, struct berth_error **err);
 
 #endif

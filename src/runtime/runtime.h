@@ -70,6 +70,10 @@ int rt_container_list(struct rt_context *ctx, char ***ret_ids, struct berth_erro
 
 struct rt_exec_opts {
 	json_t *process;	    /* an OCI "process" object (from --process or flags) */
+	/* true when `process` came from flags, not a --process file: absent
+	 * fields come from the container's own process, and `env` is added to
+	 * the container's env (a key given again replaces it) as runc does. */
+	bool merge_with_container;
 	const char *console_socket;
 	const char *pid_file;
 	bool detach;
@@ -79,6 +83,12 @@ struct rt_exec_opts {
  * returns its exit status in *ret_status. Forks. */
 int rt_container_exec(struct rt_context *ctx, const char *id, const struct rt_exec_opts *o,
 		      int *ret_status, struct berth_error **err);
+
+/* CVE-2019-5736: re-executes the program from a sealed in-memory copy of
+ * itself unless it already runs from one. Returns only on failure (or at
+ * once when already protected: 0). For the mains of verbs that enter a
+ * container (create, run, exec). */
+int rt_self_protect(char **argv, char **envp);
 
 /* The default config.json `spec` writes (rootless variant on request). */
 json_t *rt_spec_default(bool rootless);
