@@ -73,6 +73,41 @@ static int spec_annotations_json(const struct rt_spec *spec, json_t **ret)
 	return 0;
 }
 
+/* The device cgroup rules runc adds after the spec's own: mknod of any
+ * node, the default /dev nodes, ptys, and every node of linux.devices.
+ * Engines (podman) send only "deny all" and rely on these. An absent rule
+ * list leaves the cgroup untouched, so nothing is added then. */
+static int add_default_device_rules(struct rt_spec *spec)
+{
+	static const struct rt_device_rule defaults[] = {
+		{ true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },
+		{ true, 'c', 1, 3, "rwm" },  { true, 'c', 1, 8, "rwm" },
+		{ true, 'c', 1, 7, "rwm" },  { true, 'c', 5, 0, "rwm" },
+		{ true, 'c', 1, 5, "rwm" },  { true, 'c', 1, 9, "rwm" },
+		{ true, 'c', 5, 1, "rwm" },  { true, 'c', 136, -1, "rwm" },
+		{ true, 'c', 5, 2, "rwm" },
+	};
+	struct rt_resources *res = &spec->resources;
+	if (res->n_devices == 0)
+		return 0;
+	size_t n = res->n_devices + ARRAY_SIZE(defaults) + spec->n_devices;
+	struct rt_device_rule *rules = realloc(res->devices, n * sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	memcpy(rules + res->n_devices, defaults, sizeof(defaults));
+	res->devices = rules;
+	res->n_devices += ARRAY_SIZE(defaults);
+	for (size_t i = 0; i < spec->n_devices; i++) {
+		const struct rt_device *d = &spec->devices[i];
+		if (d->type != 'c' && d->type != 'b' && d->type != 'u')
+			continue;
+		rules[res->n_devices++] = (struct rt_device_rule){
+			true, d->type == 'b' ? 'b' : 'c', d->major, d->minor, "rwm"
+		};
+	}
+	return 0;
+}
+
 /* Loads the bundle's spec and checks what create needs before anything is
  * made on the host. */
 static int create_prepare(struct create_job *j, struct berth_error **err)
@@ -101,6 +136,8 @@ static int create_prepare(struct create_job *j, struct berth_error **err)
 	if (!realpath(root, buf) || stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
 		return berth_error_set(err, ENOENT, "root.path: rootfs '%s' does not exist", root);
 	j->rootfs = strdup(buf);
+	if (add_default_device_rules(j->spec) < 0)
+		return -ENOMEM;
 	if (j->spec->process->terminal && !j->o->console_socket)
 		return berth_error_set(err, EINVAL,
 				       "process.terminal: a terminal needs --console-socket");

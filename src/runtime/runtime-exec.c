@@ -46,6 +46,31 @@ static json_t *merge_env(json_t *base, json_t *extra)
 	return out;
 }
 
+/* Adds each capability of `extra`'s sets to the same set of `caps`. */
+static void merge_caps(json_t *caps, json_t *extra)
+{
+	const char *set;
+	json_t *names;
+	json_object_foreach(extra, set, names)
+	{
+		json_t *have = json_object_get(caps, set);
+		if (!json_is_array(have)) {
+			json_object_set(caps, set, names);
+			continue;
+		}
+		size_t i, k;
+		json_t *n, *h;
+		json_array_foreach(names, i, n)
+		{
+			bool found = false;
+			json_array_foreach(have, k, h)
+				found = found || json_equal(h, n);
+			if (!found)
+				json_array_append(have, n);
+		}
+	}
+}
+
 static json_t *build_process(json_t *config, const struct rt_exec_opts *o)
 {
 	if (!o->merge_with_container)
@@ -57,8 +82,13 @@ static json_t *build_process(json_t *config, const struct rt_exec_opts *o)
 	json_t *v;
 	json_object_foreach(o->process, key, v)
 	{
+		json_t *base = json_object_get(p, key);
 		if (strcmp(key, "env") == 0)
-			json_object_set_new(p, "env", merge_env(json_object_get(p, "env"), v));
+			json_object_set_new(p, "env", merge_env(base, v));
+		else if (strcmp(key, "capabilities") == 0 && json_is_object(base))
+			merge_caps(base, v); /* runc: --cap adds to the container's sets */
+		else if (strcmp(key, "user") == 0 && json_is_object(base))
+			json_object_update(base, v); /* -u uid keeps the container's gid */
 		else
 			json_object_set(p, key, v);
 	}

@@ -130,7 +130,8 @@ static int fd_real_path(int fd, char **ret)
 }
 
 /* Files under /proc that lxcfs-style bind mounts may cover; anything else
- * inside /proc is refused (runc's checkProcMount, after CVE-2019-19921). */
+ * inside /proc is refused (runc's checkProcMount, after CVE-2019-19921).
+ * check_proc_destination returns 1 for a refusal, 0 when allowed. */
 static const char *const proc_mount_allowed[] = {
 	"cpuinfo", "diskstats", "meminfo", "stat", "swaps", "uptime", "loadavg", "slabinfo",
 	"net/dev", "sys/kernel/ns_last_pid",
@@ -158,16 +159,17 @@ static int check_proc_destination(const struct mount_state *st, const struct rt_
 			return 0;
 		if (mnt->source && statfs(mnt->source, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC)
 			return 0;
-		return -EPERM;
+		return 1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(proc_mount_allowed); i++)
 		if (strcmp(rest + 1, proc_mount_allowed[i]) == 0)
 			return 0;
-	return -EPERM;
+	return 1;
 }
 
 /* Opens (creating if needed) the destination inside the rootfs: a directory,
- * or an empty file when a bind mount's source is not a directory. */
+ * or an empty file when a bind mount's source is not a directory. Returns 1
+ * (and no fd) for a destination inside /proc that is refused. */
 static int open_destination(const struct mount_state *st, const struct rt_mount *mnt,
 			    int *ret_fd)
 {
@@ -183,7 +185,7 @@ static int open_destination(const struct mount_state *st, const struct rt_mount 
 	if (fd < 0)
 		return fd;
 	int r = check_proc_destination(st, mnt, fd);
-	if (r < 0) {
+	if (r != 0) {
 		close(fd);
 		return r;
 	}
@@ -649,7 +651,7 @@ static int mount_one(const struct mount_state *st, const struct rt_mount *mnt,
 
 	_cleanup_close_ int destfd = -1;
 	int r = open_destination(st, mnt, &destfd);
-	if (r == -EPERM)
+	if (r > 0)
 		return berth_error_set(err, EPERM, "mount '%s' (%s): destination inside /proc is not allowed",
 				       mnt->destination, type);
 	if (r < 0)

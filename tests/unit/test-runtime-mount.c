@@ -526,7 +526,18 @@ static void check_host(const struct fixture *fx, const char *mountinfo_before)
 {
 	_cleanup_free_ char *after = NULL;
 	CHECK(berth_read_file(AT_FDCWD, "/proc/self/mountinfo", &after, NULL) >= 0, "mountinfo");
-	CHECK(after && strcmp(mountinfo_before, after) == 0, "mounts were left on the host");
+	/* Other processes on the host may mount meanwhile: a new line fails
+	 * the test when it names our paths; others are only reported. */
+	char *save = NULL;
+	for (char *line = after ? strtok_r(after, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(mountinfo_before, line))
+			continue;
+		bool ours = strstr(line, fx->tmp) || strstr(line, fx->escape);
+		CHECK(!ours, "a mount was left on the host: %s", line);
+		if (!ours)
+			fprintf(stderr, "note: a mount appeared meanwhile, not ours: %s\n", line);
+	}
 	CHECK(access(fx->escape, F_OK) < 0, "'%s' was created on the host", fx->escape);
 	DIR *d = opendir(fx->hostdir);
 	int entries = 0;
