@@ -12,7 +12,7 @@ PROGRAMS = berth-runtime
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	@mkdir -p bin
-	@for p in $(PROGRAMS); do install -m 0755 $(BUILD)/src/cmd/$$p/$$p bin/$$p; done
+	@for p in $(PROGRAMS); do install -s -m 0755 $(BUILD)/src/cmd/$$p/$$p bin/$$p; done
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) --prefix=$(PREFIX)

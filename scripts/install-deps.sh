@@ -5,7 +5,8 @@ set -e
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
       libjansson-dev libseccomp-dev libcap-dev
       busybox-static runc crun podman skopeo umoci containerd
-      iproute2 util-linux procps psmisc jq"
+      iproute2 util-linux procps psmisc jq
+      python3 time bsdutils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

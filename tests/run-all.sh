@@ -12,6 +12,9 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 
 record() { echo "$1 $2" >>"$BERTH_RESULTS"; }
 
+echo "== lint"
+if tests/lint/layers.sh; then record pass lint/layers; echo "pass lint/layers"; else record fail lint/layers; echo "FAIL lint/layers"; fi
+
 echo "== unit tests (ASan/UBSan)"
 if [ ! -f build-asan/build.ninja ]; then
 	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || record fail unit-setup

@@ -61,7 +61,7 @@ static json_t *default_mounts(bool rootless)
 	/* Rootless drops gid=5: group 5 is not mapped in the user namespace. */
 	static const char *const pts[] = { "nosuid",	"noexec", "newinstance",
 					   "ptmxmode=0666", "mode=0620", "gid=5" };
-	static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" };
+	static const char *const shm[] = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"};
 	static const char *const mqueue[] = { "nosuid", "noexec", "nodev" };
 	static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro" };
 	/* A sysfs mount needs a network namespace the caller owns; rootless
@@ -69,16 +69,15 @@ static json_t *default_mounts(bool rootless)
 	static const char *const sys_rootless[] = { "rbind", "nosuid", "noexec", "nodev", "ro" };
 	static const char *const cgroup[] = { "nosuid", "noexec", "nodev", "relatime", "ro" };
 
-	return json_pack("[o, o, o, o, o, o, o]", mount_json("/proc", "proc", "proc", NULL, 0),
-			 mount_json("/dev", "tmpfs", "tmpfs", dev, ARRAY_SIZE(dev)),
-			 mount_json("/dev/pts", "devpts", "devpts", pts,
-				    ARRAY_SIZE(pts) - (rootless ? 1 : 0)),
-			 mount_json("/dev/shm", "tmpfs", "shm", shm, ARRAY_SIZE(shm)),
-			 mount_json("/dev/mqueue", "mqueue", "mqueue", mqueue, ARRAY_SIZE(mqueue)),
-			 rootless ? mount_json("/sys", "none", "/sys", sys_rootless,
-					       ARRAY_SIZE(sys_rootless))
-				  : mount_json("/sys", "sysfs", "sysfs", sys, ARRAY_SIZE(sys)),
-			 mount_json("/sys/fs/cgroup", "cgroup", "cgroup", cgroup, ARRAY_SIZE(cgroup)));
+	return json_pack(
+	    "[o, o, o, o, o, o, o]", mount_json("/proc", "proc", "proc", NULL, 0),
+	    mount_json("/dev", "tmpfs", "tmpfs", dev, ARRAY_SIZE(dev)),
+	    mount_json("/dev/pts", "devpts", "devpts", pts, ARRAY_SIZE(pts) - (rootless ? 1 : 0)),
+	    mount_json("/dev/shm", "tmpfs", "shm", shm, ARRAY_SIZE(shm)),
+	    mount_json("/dev/mqueue", "mqueue", "mqueue", mqueue, ARRAY_SIZE(mqueue)),
+	    rootless ? mount_json("/sys", "none", "/sys", sys_rootless, ARRAY_SIZE(sys_rootless))
+		     : mount_json("/sys", "sysfs", "sysfs", sys, ARRAY_SIZE(sys)),
+	    mount_json("/sys/fs/cgroup", "cgroup", "cgroup", cgroup, ARRAY_SIZE(cgroup)));
 }
 
 static json_t *default_namespaces(bool rootless)

@@ -4,8 +4,10 @@
  * them and as /proc/PID/ns spells them), mount option names and container
  * status names, each in one table, so that the config.json parser, the
  * `features` and `spec` commands and the state code agree on every spelling.
- * Nothing here allocates or touches the system except rt_cap_last, which
- * reads /proc/sys/kernel/cap_last_cap. */
+ * The mount option table also says what each option does to a struct
+ * rt_mount (spec_mount_option_apply), so that a name and its meaning sit on
+ * one line. Nothing here allocates or touches the system except
+ * rt_cap_last, which reads /proc/sys/kernel/cap_last_cap. */
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -188,6 +190,52 @@ const struct spec_mount_option *spec_mount_option_find(const char *name)
 		if (strcmp(mount_options[i].name, name) == 0)
 			return &mount_options[i];
 	return NULL;
+}
+
+/* Later options win over earlier ones, as with mount(8): "ro,rw" is rw. */
+bool spec_mount_option_apply(struct rt_mount *m, const char *opt)
+{
+	const struct spec_mount_option *o = spec_mount_option_find(opt);
+	if (!o)
+		return false;
+	switch (o->kind) {
+	case SPEC_MOPT_NOOP:
+		break;
+	case SPEC_MOPT_SET:
+		m->flags |= o->flag;
+		m->clear_flags &= ~o->flag;
+		break;
+	case SPEC_MOPT_CLEAR:
+		m->flags &= ~o->flag;
+		m->clear_flags |= o->flag;
+		break;
+	case SPEC_MOPT_PROPAGATION:
+		m->propagation = o->flag;
+		break;
+	case SPEC_MOPT_REC_SET:
+		m->rec_attr_set |= o->flag;
+		m->rec_attr_clr &= ~(uint64_t)o->flag;
+		break;
+	case SPEC_MOPT_REC_CLEAR:
+		m->rec_attr_set &= ~(uint64_t)o->flag;
+		m->rec_attr_clr |= o->flag;
+		break;
+	case SPEC_MOPT_REC_ATIME:
+		/* The atime modes share one field; the kernel wants the whole
+		 * field in attr_clr to change it. */
+		m->rec_attr_set = (m->rec_attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | o->flag;
+		m->rec_attr_clr |= MOUNT_ATTR__ATIME;
+		break;
+	case SPEC_MOPT_BIND:
+		m->flags |= o->flag;
+		m->bind = true;
+		m->rbind = m->rbind || (o->flag & MS_REC);
+		break;
+	case SPEC_MOPT_TMPCOPYUP:
+		m->tmpcopyup = true;
+		break;
+	}
+	return true;
 }
 
 /* Indexed by enum rt_ns_type: the config.json name, the /proc/PID/ns name

@@ -5,7 +5,7 @@
  * typed getters below, which turn every mismatch into an error naming the
  * JSON path ("linux.namespaces[1].type: …"). runtime-names.c keeps the
  * name tables they look up, runtime-defaults.c uses them too; nothing
- * outside those four files includes this header. */
+ * outside those four files (and their unit test) includes this header. */
 #ifndef BERTH_RUNTIME_SPEC_INTERNAL_H
 #define BERTH_RUNTIME_SPEC_INTERNAL_H
 
@@ -109,5 +109,8 @@ struct spec_mount_option {
 };
 /* The option called name, or NULL: not ours, so it goes to the data. */
 const struct spec_mount_option *spec_mount_option_find(const char *name);
+/* Applies the option called opt to m's flags; false when it is not one of
+ * ours (the caller passes it to the filesystem in m->data). */
+bool spec_mount_option_apply(struct rt_mount *m, const char *opt);
 
 #endif

@@ -108,7 +108,8 @@ static int parse_time_offsets(json_t *lx, struct rt_spec *s, struct berth_error 
 		}
 		spec_path_key(sub, "linux.timeOffsets", clock);
 		if ((r = spec_check_object(e, sub, err)) < 0 ||
-		    (r = spec_get_i64(e, sub, "secs", false, INT64_MIN, INT64_MAX, secs, err)) < 0 ||
+		    (r = spec_get_i64(e, sub, "secs", false, INT64_MIN, INT64_MAX, secs, err)) <
+			0 ||
 		    (r = spec_get_i64(e, sub, "nanosecs", false, 0, 999999999, &v, err)) < 0)
 			return r;
 		*nsecs = v;
@@ -305,7 +306,8 @@ static int parse_blkio_devices(json_t *blk, const char *path, const char *key, b
 			       (r = spec_get_u16(e, elem, "leafWeight", false, &d->leaf_weight,
 						 err)) < 0))
 			return r;
-		if (!weight && (r = spec_get_u64(e, elem, "rate", true, UINT64_MAX, &d->rate, err)) < 0)
+		if (!weight &&
+		    (r = spec_get_u64(e, elem, "rate", true, UINT64_MAX, &d->rate, err)) < 0)
 			return r;
 		(*ret_n)++;
 	}
@@ -607,9 +609,10 @@ static int check_seccomp_names(const struct rt_seccomp *sc, struct berth_error *
 	char elem[SPEC_PATH_MAX];
 	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
 		if (!seccomp_arch_known(sc->architectures[i]))
-			return berth_error_set(err, EINVAL, "%s: unknown architecture '%s'",
-					       spec_path_index(elem, "linux.seccomp.architectures", i),
-					       sc->architectures[i]);
+			return berth_error_set(
+			    err, EINVAL, "%s: unknown architecture '%s'",
+			    spec_path_index(elem, "linux.seccomp.architectures", i),
+			    sc->architectures[i]);
 	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
 		bool known = false;
 		for (size_t f = 0; f < ARRAY_SIZE(seccomp_flags); f++)

@@ -81,7 +81,8 @@ static const char *json_kind(const json_t *v)
 static int type_error(const char *path, const char *expected, const json_t *v,
 		      struct berth_error **err)
 {
-	return berth_error_set(err, EINVAL, "%s: expected %s, got %s", path, expected, json_kind(v));
+	return berth_error_set(err, EINVAL, "%s: expected %s, got %s", path, expected,
+			       json_kind(v));
 }
 
 /* Finds obj[key]: 1 and *ret when present, 0 when absent and optional. */
@@ -127,8 +128,8 @@ int spec_value_u64(json_t *v, const char *path, uint64_t max, uint64_t *ret,
 		return type_error(path, "an integer", v, err);
 	json_int_t i = json_integer_value(v);
 	if (i < 0 || (uint64_t)i > max)
-		return berth_error_set(err, EINVAL, "%s: value '%lld' out of range (0 to %llu)", path,
-				       (long long)i, (unsigned long long)max);
+		return berth_error_set(err, EINVAL, "%s: value '%lld' out of range (0 to %llu)",
+				       path, (long long)i, (unsigned long long)max);
 	*ret = (uint64_t)i;
 	return 1;
 }
@@ -146,32 +147,30 @@ int spec_value_i64(json_t *v, const char *path, int64_t min, int64_t max, int64_
 	return 1;
 }
 
-int spec_get_object(json_t *obj, const char *path, const char *key, bool required,
-		    json_t **ret, struct berth_error **err)
+static int get_container(json_t *obj, const char *path, const char *key, bool required,
+			 json_type type, json_t **ret, struct berth_error **err)
 {
 	char sub[SPEC_PATH_MAX];
 	json_t *v = NULL;
 	int r = lookup(obj, path, key, required, sub, &v, err);
 	if (r <= 0)
 		return r;
-	if (!json_is_object(v))
-		return type_error(sub, "an object", v, err);
+	if (json_typeof(v) != type)
+		return type_error(sub, type == JSON_OBJECT ? "an object" : "an array", v, err);
 	*ret = v;
 	return 1;
+}
+
+int spec_get_object(json_t *obj, const char *path, const char *key, bool required,
+		    json_t **ret, struct berth_error **err)
+{
+	return get_container(obj, path, key, required, JSON_OBJECT, ret, err);
 }
 
 int spec_get_array(json_t *obj, const char *path, const char *key, bool required,
 		   json_t **ret, struct berth_error **err)
 {
-	char sub[SPEC_PATH_MAX];
-	json_t *v = NULL;
-	int r = lookup(obj, path, key, required, sub, &v, err);
-	if (r <= 0)
-		return r;
-	if (!json_is_array(v))
-		return type_error(sub, "an array", v, err);
-	*ret = v;
-	return 1;
+	return get_container(obj, path, key, required, JSON_ARRAY, ret, err);
 }
 
 int spec_get_string(json_t *obj, const char *path, const char *key, bool required,
@@ -288,13 +287,10 @@ int spec_get_kv(json_t *obj, const char *path, const char *key, struct rt_kv **r
 	const char *k;
 	json_t *e;
 	json_object_foreach(v, k, e) {
-		kv[n].key = strdup(k);
-		n++;
-		if (!kv[n - 1].key) {
-			spec_kv_free(kv, n);
-			return spec_oom(err);
-		}
-		r = spec_value_string(e, spec_path_key(elem, sub, k), &kv[n - 1].value, err);
+		struct rt_kv *item = &kv[n++];
+		item->key = strdup(k);
+		r = item->key ? spec_value_string(e, spec_path_key(elem, sub, k), &item->value, err)
+			      : spec_oom(err);
 		if (r < 0) {
 			spec_kv_free(kv, n);
 			return r;
@@ -400,8 +396,9 @@ static int parse_rlimit(json_t *o, const char *path, struct rt_process *p, struc
 					       spec_path_key(sub, path, "type"), type);
 	/* setrlimit(2) would refuse it later with a bare EINVAL. */
 	if (l.soft > l.hard)
-		return berth_error_set(err, EINVAL, "%s: soft limit '%llu' exceeds hard limit '%llu'",
-				       path, (unsigned long long)l.soft, (unsigned long long)l.hard);
+		return berth_error_set(err, EINVAL,
+				       "%s: soft limit '%llu' exceeds hard limit '%llu'", path,
+				       (unsigned long long)l.soft, (unsigned long long)l.hard);
 	p->rlimits[p->n_rlimits++] = l;
 	return 0;
 }
@@ -481,17 +478,20 @@ static int parse_process_fields(json_t *v, const char *path, struct rt_process *
 	if (p->cwd[0] != '/')
 		return berth_error_set(err, EINVAL, "%s: must be absolute, got '%s'",
 				       spec_path_key(sub, path, "cwd"), p->cwd);
-	if ((r = spec_get_bool(v, path, "noNewPrivileges", false, &p->no_new_privileges, err)) <
-		    0 ||
-	    (r = spec_get_i64(v, path, "oomScoreAdj", false, -1000, 1000, &oom, err)) < 0)
+	r = spec_get_bool(v, path, "noNewPrivileges", false, &p->no_new_privileges, err);
+	if (r < 0)
+		return r;
+	/* The kernel's range for /proc/PID/oom_score_adj. */
+	r = spec_get_i64(v, path, "oomScoreAdj", false, -1000, 1000, &oom, err);
+	if (r < 0)
 		return r;
 	p->has_oom_score_adj = r > 0;
 	p->oom_score_adj = (int)oom;
-	if ((r = spec_get_string(v, path, "apparmorProfile", false, &p->apparmor_profile, err)) <
-		    0 ||
-	    (r = spec_get_string(v, path, "selinuxLabel", false, &p->selinux_label, err)) < 0)
+	r = spec_get_string(v, path, "apparmorProfile", false, &p->apparmor_profile, err);
+	if (r < 0)
 		return r;
-	return 0;
+	r = spec_get_string(v, path, "selinuxLabel", false, &p->selinux_label, err);
+	return r < 0 ? r : 0;
 }
 
 int spec_process_parse(json_t *v, const char *path, struct rt_process **ret,
@@ -503,8 +503,10 @@ int spec_process_parse(json_t *v, const char *path, struct rt_process **ret,
 	int r;
 	if ((r = spec_check_object(v, path, err)) < 0 ||
 	    (r = parse_process_fields(v, path, p, err)) < 0 ||
-	    (r = parse_console(v, path, p, err)) < 0 || (r = parse_user(v, path, &p->user, err)) < 0 ||
-	    (r = parse_caps(v, path, &p->caps, err)) < 0 || (r = parse_rlimits(v, path, p, err)) < 0)
+	    (r = parse_console(v, path, p, err)) < 0 ||
+	    (r = parse_user(v, path, &p->user, err)) < 0 ||
+	    (r = parse_caps(v, path, &p->caps, err)) < 0 ||
+	    (r = parse_rlimits(v, path, p, err)) < 0)
 		return r;
 	*ret = TAKE_PTR(p);
 	return 0;
@@ -545,52 +547,6 @@ static int mount_data_append(struct rt_mount *m, const char *opt, struct berth_e
 	return 0;
 }
 
-/* Later options win over earlier ones, as with mount(8): "ro,rw" is rw. */
-static int mount_option_apply(struct rt_mount *m, const char *opt, struct berth_error **err)
-{
-	const struct spec_mount_option *o = spec_mount_option_find(opt);
-	if (!o)
-		return mount_data_append(m, opt, err);
-	switch (o->kind) {
-	case SPEC_MOPT_NOOP:
-		break;
-	case SPEC_MOPT_SET:
-		m->flags |= o->flag;
-		m->clear_flags &= ~o->flag;
-		break;
-	case SPEC_MOPT_CLEAR:
-		m->flags &= ~o->flag;
-		m->clear_flags |= o->flag;
-		break;
-	case SPEC_MOPT_PROPAGATION:
-		m->propagation = o->flag;
-		break;
-	case SPEC_MOPT_REC_SET:
-		m->rec_attr_set |= o->flag;
-		m->rec_attr_clr &= ~(uint64_t)o->flag;
-		break;
-	case SPEC_MOPT_REC_CLEAR:
-		m->rec_attr_set &= ~(uint64_t)o->flag;
-		m->rec_attr_clr |= o->flag;
-		break;
-	case SPEC_MOPT_REC_ATIME:
-		/* The atime modes share one field; the kernel wants the whole
-		 * field in attr_clr to change it. */
-		m->rec_attr_set = (m->rec_attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | o->flag;
-		m->rec_attr_clr |= MOUNT_ATTR__ATIME;
-		break;
-	case SPEC_MOPT_BIND:
-		m->flags |= o->flag;
-		m->bind = true;
-		m->rbind = m->rbind || (o->flag & MS_REC);
-		break;
-	case SPEC_MOPT_TMPCOPYUP:
-		m->tmpcopyup = true;
-		break;
-	}
-	return 0;
-}
-
 static int parse_mount(json_t *v, const char *path, struct rt_mount *m, struct berth_error **err)
 {
 	char sub[SPEC_PATH_MAX];
@@ -612,16 +568,18 @@ static int parse_mount(json_t *v, const char *path, struct rt_mount *m, struct b
 		m->flags |= MS_BIND;
 	}
 	for (size_t i = 0; options && options[i]; i++)
-		if ((r = mount_option_apply(m, options[i], err)) < 0)
+		if (!spec_mount_option_apply(m, options[i]) &&
+		    (r = mount_data_append(m, options[i], err)) < 0)
 			return r;
 
+	/* An idmapped mount; the mount code reads the mappings from s->json. */
 	json_t *maps = NULL;
-	for (int i = 0; i < 2; i++) {
-		const char *key = i == 0 ? "uidMappings" : "gidMappings";
-		if ((r = spec_get_array(v, path, key, false, &maps, err)) < 0)
-			return r;
-		m->has_idmap = m->has_idmap || r > 0;
-	}
+	if ((r = spec_get_array(v, path, "uidMappings", false, &maps, err)) < 0)
+		return r;
+	m->has_idmap = r > 0;
+	if ((r = spec_get_array(v, path, "gidMappings", false, &maps, err)) < 0)
+		return r;
+	m->has_idmap = m->has_idmap || r > 0;
 	return 0;
 }
 
@@ -729,11 +687,11 @@ static int spec_check_consistency(const struct rt_spec *s, struct berth_error **
 		return berth_error_set(err, EINVAL,
 				       "hostname: setting '%s' needs a uts namespace", s->hostname);
 	if (s->domainname && s->domainname[0] && !s->namespaces[RT_NS_UTS].present)
-		return berth_error_set(err, EINVAL, "domainname: setting '%s' needs a uts namespace",
-				       s->domainname);
+		return berth_error_set(
+		    err, EINVAL, "domainname: setting '%s' needs a uts namespace", s->domainname);
 	if ((s->n_uid_mappings || s->n_gid_mappings) && !s->namespaces[RT_NS_USER].present)
-		return berth_error_set(err, EINVAL,
-				       "linux.uidMappings: id mappings need a user namespace");
+		return berth_error_set(err, EINVAL, "linux.%s: id mappings need a user namespace",
+				       s->n_uid_mappings ? "uidMappings" : "gidMappings");
 	return 0;
 }
 
@@ -758,7 +716,8 @@ static int spec_parse(json_t *doc, struct rt_spec **ret, struct berth_error **er
 	if (r > 0 && (r = spec_process_parse(v, "process", &s->process, err)) < 0)
 		return r;
 	if ((r = parse_mounts(doc, s, err)) < 0 || (r = parse_hooks(doc, &s->hooks, err)) < 0 ||
-	    (r = spec_get_kv(doc, "", "annotations", &s->annotations, &s->n_annotations, err)) < 0 ||
+	    (r = spec_get_kv(doc, "", "annotations", &s->annotations, &s->n_annotations, err)) <
+		0 ||
 	    (r = spec_get_object(doc, "", "linux", false, &v, err)) < 0)
 		return r;
 	if (r > 0 && (r = spec_linux_parse(v, s, err)) < 0)

@@ -7,7 +7,7 @@
  * parser's promises: a refusal carries a one-line message, a success has
  * every required field, and nothing leaks. Built and run by
  * tests/fuzz/run-fuzzers.sh. */
-/* fuzz-sources: src/runtime/runtime-spec.c src/runtime/runtime-spec-linux.c src/runtime/runtime-names.c */
+/* fuzz-sources: src/runtime/runtime-spec*.c src/runtime/runtime-names.c */
 #include <stdint.h>
 #include <string.h>
 

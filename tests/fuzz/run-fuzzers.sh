@@ -86,8 +86,10 @@ for src in tests/fuzz/fuzz-*.c; do
 			"$OUT/$name"-oom-*; do
 			[ -e "$f" ] && echo "kept input: $f"
 		done
-		echo "stack (tail of $OUT/$name.log):"
-		grep -v '^#' "$OUT/$name.log" | tail -40
+		# The first report (sanitizer or libFuzzer) and its stack.
+		echo "report (full log: $OUT/$name.log):"
+		sed -n '/runtime error:\|ERROR: \|^==[0-9]*==/,$p' "$OUT/$name.log" |
+			grep -v '^stat::\|^#[0-9]*[[:space:]]*[A-Z]' | head -40
 		failed=1
 	fi
 done

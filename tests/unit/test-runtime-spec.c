@@ -39,90 +39,91 @@ static json_t *J(const char *text)
 	json_error_t e;
 	json_t *v = json_loads(s, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
 	if (!v) {
-		fprintf(stderr, "test bug: bad JSON at %d:%d: %s\n%s\n", e.line, e.column, e.text, s);
+		fprintf(stderr, "test bug: bad JSON at %d:%d: %s\n%s\n", e.line, e.column, e.text,
+			s);
 		abort();
 	}
 	return v;
 }
 
 static const char full_doc[] =
-	"{'ociVersion': '1.1.0', 'unknownTopLevel': {'x': 1},"
-	" 'root': {'path': '/var/lib/rootfs', 'readonly': true},"
-	" 'hostname': 'box', 'domainname': 'example.org',"
-	" 'process': {'terminal': false, 'consoleSize': {'height': 25, 'width': 80},"
-	"   'user': {'uid': 1000, 'gid': 1001, 'umask': 18, 'additionalGids': [5, 4294967295]},"
-	"   'args': ['/bin/sh', '-c', 'true'], 'env': ['PATH=/bin', 'EMPTY='], 'cwd': '/home',"
-	"   'capabilities': {'bounding': ['CAP_CHOWN', 'CAP_SYS_ADMIN'],"
-	"     'effective': ['CAP_KILL'], 'inheritable': [], 'permitted': ['CAP_CHECKPOINT_RESTORE'],"
-	"     'ambient': ['CAP_BPF']},"
-	"   'rlimits': [{'type': 'RLIMIT_NOFILE', 'soft': 1024, 'hard': 4096},"
-	"     {'type': 'RLIMIT_CORE', 'soft': 0, 'hard': 0}],"
-	"   'noNewPrivileges': true, 'oomScoreAdj': -500,"
-	"   'apparmorProfile': 'berth-default', 'selinuxLabel': 'system_u:system_r:c', 'extra': 1},"
-	" 'mounts': ["
-	"   {'destination': '/proc', 'type': 'proc', 'source': 'proc'},"
-	"   {'destination': '/data', 'type': 'bind', 'source': '/srv/data',"
-	"    'options': ['rbind', 'ro', 'rw', 'nosuid', 'rslave', 'rro', 'rnoatime', 'tmpcopyup']},"
-	"   {'destination': '/dev/pts', 'type': 'devpts', 'source': 'devpts',"
-	"    'options': ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620']},"
-	"   {'destination': '/mnt', 'source': '/x', 'options': ['bind', 'exec', 'suid', 'dev',"
-	"    'atime', 'private', 'defaults'], 'uidMappings': []}],"
-	" 'hooks': {'prestart': [{'path': '/bin/hook', 'args': ['hook', 'a'], 'env': ['A=1'],"
-	"   'timeout': 5}], 'createRuntime': [{'path': '/a'}, {'path': '/b'}],"
-	"   'poststop': [{'path': '/bin/stop'}], 'futureHook': 1},"
-	" 'annotations': {'org.example.key': 'value', 'b': ''},"
-	" 'linux': {"
-	"   'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': '/proc/1/ns/net'},"
-	"     {'type': 'mount'}, {'type': 'ipc', 'path': ''}, {'type': 'uts'}, {'type': 'user'},"
-	"     {'type': 'cgroup'}, {'type': 'time'}],"
-	"   'uidMappings': [{'containerID': 0, 'hostID': 100000, 'size': 65536}],"
-	"   'gidMappings': [{'containerID': 0, 'hostID': 200000, 'size': 1},"
-	"     {'containerID': 1, 'hostID': 200001, 'size': 10}],"
-	"   'timeOffsets': {'boottime': {'secs': -10, 'nanosecs': 5}, 'monotonic': {'secs': 7}},"
-	"   'devices': [{'path': '/dev/fuse', 'type': 'c', 'major': 10, 'minor': 229,"
-	"     'fileMode': 438, 'uid': 0, 'gid': 0}, {'path': '/dev/pipe', 'type': 'p'}],"
-	"   'cgroupsPath': '/berth/test',"
-	"   'resources': {"
-	"     'devices': [{'allow': false, 'access': 'rwm'},"
-	"       {'allow': true, 'type': 'c', 'major': 1, 'minor': 3, 'access': 'rw'},"
-	"       {'allow': true, 'type': 'b', 'major': -1}],"
-	"     'memory': {'limit': 536870912, 'reservation': -1, 'swap': 1073741824,"
-	"       'kernel': 0, 'kernelTCP': 1, 'swappiness': 60, 'disableOOMKiller': true,"
-	"       'useHierarchy': false},"
-	"     'cpu': {'shares': 512, 'quota': 50000, 'burst': 1000, 'period': 100000,"
-	"       'realtimeRuntime': -1, 'realtimePeriod': 1000000, 'cpus': '0-1', 'mems': '0',"
-	"       'idle': 1},"
-	"     'pids': {'limit': 100},"
-	"     'blockIO': {'weight': 500, 'leafWeight': 300,"
-	"       'weightDevice': [{'major': 8, 'minor': 0, 'weight': 600, 'leafWeight': 200}],"
-	"       'throttleReadBpsDevice': [{'major': 8, 'minor': 0, 'rate': 1048576}],"
-	"       'throttleWriteBpsDevice': [{'major': 8, 'minor': 16, 'rate': 2}],"
-	"       'throttleReadIOPSDevice': [{'major': 8, 'minor': 0, 'rate': 3}],"
-	"       'throttleWriteIOPSDevice': [{'major': 8, 'minor': 0, 'rate': 4},"
-	"         {'major': 8, 'minor': 1, 'rate': 5}]},"
-	"     'hugepageLimits': [{'pageSize': '2MB', 'limit': 209715200}],"
-	"     'unified': {'memory.high': '400000000', 'io.weight': 'default 100'},"
-	"     'network': {'classID': 1048577, 'priorities': [{'name': 'eth0', 'priority': 5}]},"
-	"     'rdma': {'mlx5_1': {'hcaHandles': 3}}},"
-	"   'rootfsPropagation': 'rslave',"
-	"   'maskedPaths': ['/proc/kcore', '/sys/firmware'], 'readonlyPaths': ['/proc/sys'],"
-	"   'sysctl': {'net.ipv4.ip_forward': '1', 'kernel.shmmax': '4096'},"
-	"   'seccomp': {'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRet': 38,"
-	"     'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_AARCH64'],"
-	"     'flags': ['SECCOMP_FILTER_FLAG_LOG'], 'listenerPath': '/run/seccomp.sock',"
-	"     'syscalls': ["
-	"       {'names': ['read', 'write', 'arm_fadvise64_64'], 'action': 'SCMP_ACT_ALLOW'},"
-	"       {'names': ['personality'], 'action': 'SCMP_ACT_ALLOW',"
-	"        'args': [{'index': 0, 'value': 8, 'op': 'SCMP_CMP_EQ'},"
-	"                 {'index': 5, 'value': 255, 'valueTwo': 3, 'op': 'SCMP_CMP_MASKED_EQ'}]},"
-	"       {'names': ['mount'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 1},"
-	"       {'names': ['umount2'], 'action': 'SCMP_ACT_ERRNO'},"
-	"       {'names': ['ptrace'], 'action': 'SCMP_ACT_TRACE', 'errnoRet': 22},"
-	"       {'names': ['kill'], 'action': 'SCMP_ACT_KILL_PROCESS'},"
-	"       {'names': ['reboot'], 'action': 'SCMP_ACT_NOTIFY'}]},"
-	"   'mountLabel': 'system_u:object_r:c',"
-	"   'personality': {'domain': 'LINUX32', 'flags': []},"
-	"   'intelRdt': {'closID': 'x'}}}";
+    "{'ociVersion': '1.1.0', 'unknownTopLevel': {'x': 1},"
+    " 'root': {'path': '/var/lib/rootfs', 'readonly': true},"
+    " 'hostname': 'box', 'domainname': 'example.org',"
+    " 'process': {'terminal': false, 'consoleSize': {'height': 25, 'width': 80},"
+    "   'user': {'uid': 1000, 'gid': 1001, 'umask': 18, 'additionalGids': [5, 4294967295]},"
+    "   'args': ['/bin/sh', '-c', 'true'], 'env': ['PATH=/bin', 'EMPTY='], 'cwd': '/home',"
+    "   'capabilities': {'bounding': ['CAP_CHOWN', 'CAP_SYS_ADMIN'],"
+    "     'effective': ['CAP_KILL'], 'inheritable': [], 'permitted': ['CAP_CHECKPOINT_RESTORE'],"
+    "     'ambient': ['CAP_BPF']},"
+    "   'rlimits': [{'type': 'RLIMIT_NOFILE', 'soft': 1024, 'hard': 4096},"
+    "     {'type': 'RLIMIT_CORE', 'soft': 0, 'hard': 0}],"
+    "   'noNewPrivileges': true, 'oomScoreAdj': -500,"
+    "   'apparmorProfile': 'berth-default', 'selinuxLabel': 'system_u:system_r:c', 'extra': 1},"
+    " 'mounts': ["
+    "   {'destination': '/proc', 'type': 'proc', 'source': 'proc'},"
+    "   {'destination': '/data', 'type': 'bind', 'source': '/srv/data',"
+    "    'options': ['rbind', 'ro', 'rw', 'nosuid', 'rslave', 'rro', 'rnoatime', 'tmpcopyup']},"
+    "   {'destination': '/dev/pts', 'type': 'devpts', 'source': 'devpts',"
+    "    'options': ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620']},"
+    "   {'destination': '/mnt', 'source': '/x', 'options': ['bind', 'exec', 'suid', 'dev',"
+    "    'atime', 'private', 'defaults'], 'uidMappings': []}],"
+    " 'hooks': {'prestart': [{'path': '/bin/hook', 'args': ['hook', 'a'], 'env': ['A=1'],"
+    "   'timeout': 5}], 'createRuntime': [{'path': '/a'}, {'path': '/b'}],"
+    "   'poststop': [{'path': '/bin/stop'}], 'futureHook': 1},"
+    " 'annotations': {'org.example.key': 'value', 'b': ''},"
+    " 'linux': {"
+    "   'namespaces': [{'type': 'pid'}, {'type': 'network', 'path': '/proc/1/ns/net'},"
+    "     {'type': 'mount'}, {'type': 'ipc', 'path': ''}, {'type': 'uts'}, {'type': 'user'},"
+    "     {'type': 'cgroup'}, {'type': 'time'}],"
+    "   'uidMappings': [{'containerID': 0, 'hostID': 100000, 'size': 65536}],"
+    "   'gidMappings': [{'containerID': 0, 'hostID': 200000, 'size': 1},"
+    "     {'containerID': 1, 'hostID': 200001, 'size': 10}],"
+    "   'timeOffsets': {'boottime': {'secs': -10, 'nanosecs': 5}, 'monotonic': {'secs': 7}},"
+    "   'devices': [{'path': '/dev/fuse', 'type': 'c', 'major': 10, 'minor': 229,"
+    "     'fileMode': 438, 'uid': 0, 'gid': 0}, {'path': '/dev/pipe', 'type': 'p'}],"
+    "   'cgroupsPath': '/berth/test',"
+    "   'resources': {"
+    "     'devices': [{'allow': false, 'access': 'rwm'},"
+    "       {'allow': true, 'type': 'c', 'major': 1, 'minor': 3, 'access': 'rw'},"
+    "       {'allow': true, 'type': 'b', 'major': -1}],"
+    "     'memory': {'limit': 536870912, 'reservation': -1, 'swap': 1073741824,"
+    "       'kernel': 0, 'kernelTCP': 1, 'swappiness': 60, 'disableOOMKiller': true,"
+    "       'useHierarchy': false},"
+    "     'cpu': {'shares': 512, 'quota': 50000, 'burst': 1000, 'period': 100000,"
+    "       'realtimeRuntime': -1, 'realtimePeriod': 1000000, 'cpus': '0-1', 'mems': '0',"
+    "       'idle': 1},"
+    "     'pids': {'limit': 100},"
+    "     'blockIO': {'weight': 500, 'leafWeight': 300,"
+    "       'weightDevice': [{'major': 8, 'minor': 0, 'weight': 600, 'leafWeight': 200}],"
+    "       'throttleReadBpsDevice': [{'major': 8, 'minor': 0, 'rate': 1048576}],"
+    "       'throttleWriteBpsDevice': [{'major': 8, 'minor': 16, 'rate': 2}],"
+    "       'throttleReadIOPSDevice': [{'major': 8, 'minor': 0, 'rate': 3}],"
+    "       'throttleWriteIOPSDevice': [{'major': 8, 'minor': 0, 'rate': 4},"
+    "         {'major': 8, 'minor': 1, 'rate': 5}]},"
+    "     'hugepageLimits': [{'pageSize': '2MB', 'limit': 209715200}],"
+    "     'unified': {'memory.high': '400000000', 'io.weight': 'default 100'},"
+    "     'network': {'classID': 1048577, 'priorities': [{'name': 'eth0', 'priority': 5}]},"
+    "     'rdma': {'mlx5_1': {'hcaHandles': 3}}},"
+    "   'rootfsPropagation': 'rslave',"
+    "   'maskedPaths': ['/proc/kcore', '/sys/firmware'], 'readonlyPaths': ['/proc/sys'],"
+    "   'sysctl': {'net.ipv4.ip_forward': '1', 'kernel.shmmax': '4096'},"
+    "   'seccomp': {'defaultAction': 'SCMP_ACT_ERRNO', 'defaultErrnoRet': 38,"
+    "     'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_AARCH64'],"
+    "     'flags': ['SECCOMP_FILTER_FLAG_LOG'], 'listenerPath': '/run/seccomp.sock',"
+    "     'syscalls': ["
+    "       {'names': ['read', 'write', 'arm_fadvise64_64'], 'action': 'SCMP_ACT_ALLOW'},"
+    "       {'names': ['personality'], 'action': 'SCMP_ACT_ALLOW',"
+    "        'args': [{'index': 0, 'value': 8, 'op': 'SCMP_CMP_EQ'},"
+    "                 {'index': 5, 'value': 255, 'valueTwo': 3, 'op': 'SCMP_CMP_MASKED_EQ'}]},"
+    "       {'names': ['mount'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 1},"
+    "       {'names': ['umount2'], 'action': 'SCMP_ACT_ERRNO'},"
+    "       {'names': ['ptrace'], 'action': 'SCMP_ACT_TRACE', 'errnoRet': 22},"
+    "       {'names': ['kill'], 'action': 'SCMP_ACT_KILL_PROCESS'},"
+    "       {'names': ['reboot'], 'action': 'SCMP_ACT_NOTIFY'}]},"
+    "   'mountLabel': 'system_u:object_r:c',"
+    "   'personality': {'domain': 'LINUX32', 'flags': []},"
+    "   'intelRdt': {'closID': 'x'}}}";
 
 static int parse_text(const char *text, struct rt_spec **ret, char **ret_msg)
 {
@@ -153,7 +154,8 @@ static void check_full_process(const struct rt_process *p)
 	if (!p)
 		return;
 	CHECK(!p->terminal && p->console_height == 25 && p->console_width == 80, "console");
-	CHECK(p->user.uid == 1000 && p->user.gid == 1001, "uid %u gid %u", p->user.uid, p->user.gid);
+	CHECK(p->user.uid == 1000 && p->user.gid == 1001, "uid %u gid %u", p->user.uid,
+	      p->user.gid);
 	CHECK(p->user.has_umask && p->user.umask == 18, "umask %u", p->user.umask);
 	CHECK(p->user.n_additional_gids == 2 && p->user.additional_gids[1] == UINT32_MAX,
 	      "additionalGids");
@@ -229,8 +231,8 @@ static void check_full_resources(const struct rt_resources *r)
 		      r->blkio.weight_device[0].leaf_weight == 200,
 	      "blkio weights");
 	CHECK(r->blkio.n_throttle_read_bps == 1 && r->blkio.throttle_read_bps[0].rate == 1048576 &&
-		      r->blkio.throttle_write_bps[0].minor == 16 &&
-		      r->blkio.throttle_read_iops[0].rate == 3 && r->blkio.n_throttle_write_iops == 2,
+		  r->blkio.throttle_write_bps[0].minor == 16 &&
+		  r->blkio.throttle_read_iops[0].rate == 3 && r->blkio.n_throttle_write_iops == 2,
 	      "blkio throttles");
 	CHECK(r->n_hugepage_limits == 1 && STREQ(r->hugepage_limits[0].page_size, "2MB"),
 	      "hugepages");
@@ -284,9 +286,10 @@ static void test_full_document(void)
 	CHECK(s->json && json_is_object(s->json), "json kept");
 	check_full_process(s->process);
 	check_full_mounts(s);
-	CHECK(s->hooks.n[RT_HOOK_PRESTART] == 1 && s->hooks.list[RT_HOOK_PRESTART][0].timeout == 5 &&
-		      STREQ(s->hooks.list[RT_HOOK_PRESTART][0].args[1], "a") &&
-		      STREQ(s->hooks.list[RT_HOOK_PRESTART][0].env[0], "A=1"),
+	CHECK(s->hooks.n[RT_HOOK_PRESTART] == 1 &&
+		  s->hooks.list[RT_HOOK_PRESTART][0].timeout == 5 &&
+		  STREQ(s->hooks.list[RT_HOOK_PRESTART][0].args[1], "a") &&
+		  STREQ(s->hooks.list[RT_HOOK_PRESTART][0].env[0], "A=1"),
 	      "prestart hook");
 	CHECK(s->hooks.n[RT_HOOK_CREATE_RUNTIME] == 2 && s->hooks.n[RT_HOOK_POSTSTART] == 0 &&
 		      STREQ(s->hooks.list[RT_HOOK_POSTSTOP][0].path, "/bin/stop"),
@@ -398,7 +401,8 @@ static void bad(const char *path, const char *value, const char *needle)
 	_cleanup_error_ struct berth_error *err = NULL;
 	struct rt_spec *s = NULL;
 	int r = rt_spec_parse(doc, &s, &err);
-	CHECK(r == -EINVAL, "%s=%s: expected -EINVAL, got %d", path, value ? value : "(deleted)", r);
+	CHECK(r == -EINVAL, "%s=%s: expected -EINVAL, got %d", path, value ? value : "(deleted)",
+	      r);
 	rt_spec_free(s);
 	if (r >= 0)
 		return;
@@ -452,20 +456,23 @@ static void test_bad_top_and_process(void)
 	bad("process/rlimits/0", "'x'", "process.rlimits[0]: expected an object, got a string");
 	bad("process/oomScoreAdj", "1001", "process.oomScoreAdj: value '1001' out of range");
 	bad("process/consoleSize/width", NULL, "process.consoleSize.width: required field");
-	bad("process/consoleSize/height", "70000", "process.consoleSize: size '70000x80' too large");
+	bad("process/consoleSize/height", "70000",
+	    "process.consoleSize: size '70000x80' too large");
 }
 
 static void test_bad_mounts_hooks(void)
 {
 	bad("mounts", "'x'", "mounts: expected an array, got a string");
-	bad("mounts/2/destination", "'dev/pts'", "mounts[2].destination: must be absolute, got 'dev/pts'");
+	bad("mounts/2/destination", "'dev/pts'",
+	    "mounts[2].destination: must be absolute, got 'dev/pts'");
 	bad("mounts/0/destination", NULL, "mounts[0].destination: required field is missing");
 	bad("mounts/1/options/2", "7", "mounts[1].options[2]: expected a string, got an integer");
 	bad("mounts/3/type", "false", "mounts[3].type: expected a string, got a boolean");
 	bad("mounts/4", "[]", "mounts[4]: expected an object, got an array");
 	bad("hooks", "[]", "hooks: expected an object, got an array");
 	bad("hooks/prestart/0/path", NULL, "hooks.prestart[0].path: required field is missing");
-	bad("hooks/poststop/0/path", "'stop'", "hooks.poststop[0].path: must be absolute, got 'stop'");
+	bad("hooks/poststop/0/path", "'stop'",
+	    "hooks.poststop[0].path: must be absolute, got 'stop'");
 	bad("hooks/prestart/0/timeout", "0", "hooks.prestart[0].timeout: value '0' out of range");
 	bad("hooks/createRuntime", "{}", "hooks.createRuntime: expected an array, got an object");
 	bad("hooks/startContainer", "[{'path': '/x', 'args': 'a'}]",
@@ -477,16 +484,20 @@ static void test_bad_mounts_hooks(void)
 static void test_bad_linux(void)
 {
 	bad("linux", "'x'", "linux: expected an object, got a string");
-	bad("linux/namespaces/1/type", "'foo'", "linux.namespaces[1].type: unknown namespace type 'foo'");
+	bad("linux/namespaces/1/type", "'foo'",
+	    "linux.namespaces[1].type: unknown namespace type 'foo'");
 	bad("linux/namespaces/8", "{'type': 'pid'}",
 	    "linux.namespaces[8].type: duplicate namespace type 'pid'");
 	bad("linux/namespaces/0/type", NULL, "linux.namespaces[0].type: required field is missing");
 	bad("linux/namespaces/2/path", "5", "linux.namespaces[2].path: expected a string");
 	bad("linux/namespaces/5", NULL, "linux.uidMappings: id mappings need a user namespace");
 	bad("linux/namespaces/4", NULL, "hostname: setting 'box' needs a uts namespace");
-	bad("linux/uidMappings/0/size", NULL, "linux.uidMappings[0].size: required field is missing");
-	bad("linux/gidMappings/1/hostID", "-1", "linux.gidMappings[1].hostID: value '-1' out of range");
-	bad("linux/timeOffsets/realtime", "{'secs': 1}", "linux.timeOffsets: unknown clock 'realtime'");
+	bad("linux/uidMappings/0/size", NULL,
+	    "linux.uidMappings[0].size: required field is missing");
+	bad("linux/gidMappings/1/hostID", "-1",
+	    "linux.gidMappings[1].hostID: value '-1' out of range");
+	bad("linux/timeOffsets/realtime", "{'secs': 1}",
+	    "linux.timeOffsets: unknown clock 'realtime'");
 	bad("linux/timeOffsets/boottime/nanosecs", "1000000000",
 	    "linux.timeOffsets.boottime.nanosecs: value '1000000000' out of range");
 	bad("linux/devices/0/type", "'x'", "linux.devices[0].type: unknown device type 'x'");
@@ -499,7 +510,8 @@ static void test_bad_linux(void)
 	bad("linux/rootfsPropagation", "'nosuid'",
 	    "linux.rootfsPropagation: unknown propagation 'nosuid'");
 	bad("linux/maskedPaths", "'x'", "linux.maskedPaths: expected an array of strings");
-	bad("linux/sysctl/kernel.x", "true", "linux.sysctl.kernel.x: expected a string, got a boolean");
+	bad("linux/sysctl/kernel.x", "true",
+	    "linux.sysctl.kernel.x: expected a string, got a boolean");
 	bad("linux/personality/domain", "'BSD'",
 	    "linux.personality.domain: unknown personality domain 'BSD'");
 	bad("linux/mountLabel", "{}", "linux.mountLabel: expected a string");
@@ -510,7 +522,8 @@ static void test_bad_resources(void)
 	bad("linux/resources", "[]", "linux.resources: expected an object, got an array");
 	bad("linux/resources/memory/limit", "'1g'",
 	    "linux.resources.memory.limit: expected an integer, got a string");
-	bad("linux/resources/memory/limit", "-2", "linux.resources.memory.limit: value '-2' out of range");
+	bad("linux/resources/memory/limit", "-2",
+	    "linux.resources.memory.limit: value '-2' out of range");
 	bad("linux/resources/memory/swappiness", "101",
 	    "linux.resources.memory.swappiness: value '101' out of range");
 	bad("linux/resources/memory/disableOOMKiller", "0",
@@ -523,9 +536,11 @@ static void test_bad_resources(void)
 	    "linux.resources.devices[2].type: unknown device type 'z'");
 	bad("linux/resources/devices/0/allow", NULL,
 	    "linux.resources.devices[0].allow: required field is missing");
-	bad("linux/resources/cpu/shares", "-5", "linux.resources.cpu.shares: value '-5' out of range");
+	bad("linux/resources/cpu/shares", "-5",
+	    "linux.resources.cpu.shares: value '-5' out of range");
 	bad("linux/resources/cpu/cpus", "3", "linux.resources.cpu.cpus: expected a string");
-	bad("linux/resources/pids/limit", "-3", "linux.resources.pids.limit: value '-3' out of range");
+	bad("linux/resources/pids/limit", "-3",
+	    "linux.resources.pids.limit: value '-3' out of range");
 	bad("linux/resources/blockIO/weight", "70000",
 	    "linux.resources.blockIO.weight: value '70000' out of range");
 	bad("linux/resources/blockIO/weightDevice/0/major", NULL,
@@ -597,7 +612,8 @@ static void test_process_and_resources(void)
 	_cleanup_json_ json_t *bad_proc = J("{'args': ['sh'], 'cwd': 'relative'}");
 	struct rt_process *p2 = NULL;
 	r = rt_process_parse(bad_proc, &p2, &err);
-	CHECK(r == -EINVAL && err && STREQ(err->msg, "process.cwd: must be absolute, got 'relative'"),
+	CHECK(r == -EINVAL && err &&
+		  STREQ(err->msg, "process.cwd: must be absolute, got 'relative'"),
 	      "lone process error: %s", err ? err->msg : "");
 	rt_process_free(p2);
 	berth_error_free(TAKE_PTR(err));
@@ -685,11 +701,12 @@ static void test_names(void)
 		      rt_rlimit_from_name("RLIMIT_RTTIME") == RLIMIT_RTTIME &&
 		      rt_rlimit_from_name("NOFILE") == -EINVAL,
 	      "rlimits");
-	CHECK(rt_ns_clone_flag(RT_NS_NET) == CLONE_NEWNET && rt_ns_clone_flag(RT_NS_MNT) == CLONE_NEWNS &&
-		      rt_ns_clone_flag(RT_NS_TIME) == CLONE_NEWTIME,
+	CHECK(rt_ns_clone_flag(RT_NS_NET) == CLONE_NEWNET &&
+		  rt_ns_clone_flag(RT_NS_MNT) == CLONE_NEWNS &&
+		  rt_ns_clone_flag(RT_NS_TIME) == CLONE_NEWTIME,
 	      "clone flags");
-	CHECK(STREQ(rt_ns_proc_name(RT_NS_MNT), "mnt") && STREQ(rt_ns_proc_name(RT_NS_NET), "net") &&
-		      !rt_ns_proc_name(RT_NS_MAX),
+	CHECK(STREQ(rt_ns_proc_name(RT_NS_MNT), "mnt") &&
+		  STREQ(rt_ns_proc_name(RT_NS_NET), "net") && !rt_ns_proc_name(RT_NS_MAX),
 	      "ns proc names");
 	CHECK(STREQ(rt_status_name(RT_STATUS_CREATED), "created") &&
 		      STREQ(rt_status_name(RT_STATUS_STOPPED), "stopped"),
@@ -752,7 +769,8 @@ static void test_defaults(void)
 			      STREQ(dev->data, "mode=755,size=65536k"),
 		      "/dev mount");
 		const struct rt_mount *sys = find_mount(s, "/sys");
-		CHECK(sys && (sys->flags & MS_RDONLY) && sys->rbind == (bool)rootless, "/sys mount");
+		CHECK(sys && (sys->flags & MS_RDONLY) && sys->rbind == (bool)rootless,
+		      "/sys mount");
 		CHECK(s->namespaces[RT_NS_USER].present == (bool)rootless &&
 			      s->namespaces[RT_NS_NET].present == !rootless,
 		      "rootless namespaces");
@@ -765,6 +783,18 @@ static void test_defaults(void)
 				      !s->resources.devices[0].allow,
 			      "default device rule");
 	}
+}
+
+/* Whether a document with a linux.seccomp of before + value + after parses. */
+static bool seccomp_parses(const char *before, const char *value, const char *after)
+{
+	_cleanup_free_ char *text = berth_strdup_printf(
+		"{'ociVersion': '1', 'root': {'path': 'r'}, 'linux': {'seccomp': {%s%s%s}}}",
+		before, value, after);
+	struct rt_spec *s = NULL;
+	int r = parse_text(text, &s, NULL);
+	rt_spec_free(s);
+	return r == 0;
 }
 
 /* Everything features advertises must be accepted by the parser. */
@@ -784,34 +814,24 @@ static void test_features(void)
 	      "libseccomp version");
 	CHECK(json_array_size(json_object_get(sc, "archs")) >= 16, "archs");
 
-	_cleanup_free_ char *text = NULL;
 	size_t i;
 	json_t *e;
 	json_array_foreach(json_object_get(lx, "namespaces"), i, e)
 		CHECK(spec_ns_from_type_name(json_string_value(e)) >= 0, "ns '%s'",
 		      json_string_value(e));
-	json_array_foreach(json_object_get(sc, "actions"), i, e) {
-		struct rt_spec *s = NULL;
-		free(text);
-		text = berth_strdup_printf("{'ociVersion': '1', 'root': {'path': 'r'}, 'linux': "
-					   "{'seccomp': {'defaultAction': '%s'}}}",
-					   json_string_value(e));
-		CHECK(parse_text(text, &s, NULL) == 0, "action '%s' parses", json_string_value(e));
-		rt_spec_free(s);
-	}
-	json_array_foreach(json_object_get(sc, "operators"), i, e) {
-		struct rt_spec *s = NULL;
-		free(text);
-		text = berth_strdup_printf(
-			"{'ociVersion': '1', 'root': {'path': 'r'}, 'linux': {'seccomp': "
-			"{'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['%s'], 'syscalls': "
-			"[{'names': ['read'], 'action': 'SCMP_ACT_LOG', 'args': [{'index': 0, "
-			"'value': 1, 'op': '%s'}]}]}}}",
-			json_string_value(json_array_get(json_object_get(sc, "archs"), i)),
-			json_string_value(e));
-		CHECK(parse_text(text, &s, NULL) == 0, "operator '%s' parses", json_string_value(e));
-		rt_spec_free(s);
-	}
+	json_array_foreach(json_object_get(sc, "actions"), i, e)
+		CHECK(seccomp_parses("'defaultAction': '", json_string_value(e), "'"),
+		      "action '%s'", json_string_value(e));
+	json_array_foreach(json_object_get(sc, "archs"), i, e)
+		CHECK(seccomp_parses("'defaultAction': 'SCMP_ACT_LOG', 'architectures': ['",
+				     json_string_value(e), "']"),
+		      "arch '%s'", json_string_value(e));
+	json_array_foreach(json_object_get(sc, "operators"), i, e)
+		CHECK(seccomp_parses("'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': "
+				     "['read'], 'action': 'SCMP_ACT_LOG', 'args': [{'index': 0, "
+				     "'value': 1, 'op': '",
+				     json_string_value(e), "'}]}]"),
+		      "operator '%s'", json_string_value(e));
 }
 
 int main(void)

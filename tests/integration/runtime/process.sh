@@ -25,7 +25,8 @@ t_cwd() {
 }
 
 t_cwd_created() {
-	# runc creates a missing cwd inside the rootfs.
+	# runc compatibility (not a spec MUST): runc creates a missing cwd inside
+	# the rootfs, and images with a WORKDIR that is not in the layers rely on it.
 	new_bundle "$B"
 	cfg '.process.cwd = "/does/not/exist"'
 	run_sh 'pwd'
