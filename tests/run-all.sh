@@ -21,7 +21,7 @@ if [ ! -f build-asan/build.ninja ]; then
 fi
 if ninja -C build-asan >build-asan.log 2>&1; then
 	for t in build-asan/test-*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		name=$(basename "$t")
 		if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 			timeout 300 "$t" >"build-asan/$name.log" 2>&1; then

@@ -341,11 +341,26 @@ static int record_state(struct create_job *j, struct berth_error **err)
 	return write_pid_file(j->o->pid_file, j->pid, err);
 }
 
+/* The host id that container id 0 maps to (0 when unmapped). */
+static unsigned host_id(const struct rt_id_map *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].container_id == 0)
+			return maps[i].host_id;
+	return 0;
+}
+
 /* Everything after the state directory exists; the caller undoes on error. */
 static int create_in_state_dir(struct create_job *j, struct berth_error **err)
 {
 	if (mkfifoat(j->dirfd, RT_EXEC_FIFO, 0622) < 0)
 		return berth_error_errno(err, errno, "create exec fifo");
+	/* The init opens it as the container's root, which in a user
+	 * namespace is an unprivileged host uid: give the fifo to it. */
+	if (j->spec->namespaces[RT_NS_USER].present &&
+	    fchownat(j->dirfd, RT_EXEC_FIFO, host_id(j->spec->uid_mappings, j->spec->n_uid_mappings),
+		     host_id(j->spec->gid_mappings, j->spec->n_gid_mappings), AT_SYMLINK_NOFOLLOW) < 0)
+		return berth_error_errno(err, errno, "chown exec fifo");
 	_cleanup_close_ int fifo = openat(j->dirfd, RT_EXEC_FIFO, O_PATH | O_CLOEXEC);
 	if (fifo < 0)
 		return berth_error_errno(err, errno, "open exec fifo");
