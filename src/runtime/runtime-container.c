@@ -355,8 +355,12 @@ static int create_in_state_dir(struct create_job *j, struct berth_error **err)
 {
 	if (mkfifoat(j->dirfd, RT_EXEC_FIFO, 0622) < 0)
 		return berth_error_errno(err, errno, "create exec fifo");
-	/* The init opens it as the container's root, which in a user
-	 * namespace is an unprivileged host uid: give the fifo to it. */
+	/* The init opens it after switching to the process's user, and in a
+	 * user namespace its root is an unprivileged host uid: the fifo must be
+	 * writable by anyone (mkfifo's mode went through the umask) and, with
+	 * a user namespace, belong to the container's root. */
+	if (fchmodat(j->dirfd, RT_EXEC_FIFO, 0622, 0) < 0)
+		return berth_error_errno(err, errno, "chmod exec fifo");
 	if (j->spec->namespaces[RT_NS_USER].present &&
 	    fchownat(j->dirfd, RT_EXEC_FIFO, host_id(j->spec->uid_mappings, j->spec->n_uid_mappings),
 		     host_id(j->spec->gid_mappings, j->spec->n_gid_mappings), AT_SYMLINK_NOFOLLOW) < 0)

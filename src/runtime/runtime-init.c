@@ -139,15 +139,33 @@ static int become_ns_root(const struct rt_spec *spec, struct berth_error **err)
 	return 0;
 }
 
+/* runc creates a missing process.cwd inside the rootfs; so do we, resolved
+ * in-root so a symlink in the image cannot make it elsewhere. */
+static int make_cwd(const struct rt_init_args *a, struct berth_error **err)
+{
+	const char *cwd = a->spec->process->cwd;
+	if (!cwd)
+		return 0;
+	_cleanup_close_ int rootfd = open(a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return berth_error_errno(err, errno, "root.path: open '%s'", a->rootfs);
+	int fd = berth_path_mkdir_in_root(rootfd, cwd, 0755);
+	if (fd < 0)
+		return berth_error_errno(err, -fd, "process.cwd: create '%s'", cwd);
+	close(fd);
+	return 0;
+}
+
 /* Up to "ready": everything that can fail because of the config. */
-static int init_build(const struct rt_init_args *a, char **ret_path, struct berth_error **err)
+static int init_build(const struct rt_init_args *a, pid_t *ret_host_pid, char **ret_path,
+		      struct berth_error **err)
 {
 	const struct rt_spec *spec = a->spec;
 	struct rt_sync_msg m;
 	int r = wait_for(a->sync_fd, RT_SYNC_GO, &m, err);
 	if (r < 0)
 		return r;
-	pid_t host_pid = m.pid;
+	pid_t host_pid = *ret_host_pid = m.pid;
 	r = become_ns_root(spec, err);
 	if (r < 0)
 		return r;
@@ -184,7 +202,9 @@ static int init_build(const struct rt_init_args *a, char **ret_path, struct bert
 		if (r < 0)
 			return r;
 	}
-	r = rt_rootfs_pivot(&mc, err);
+	r = make_cwd(a, err);
+	if (r >= 0)
+		r = rt_rootfs_pivot(&mc, err);
 	if (r >= 0)
 		r = apply_sysctl(spec, err);
 	if (r >= 0)
@@ -218,7 +238,8 @@ _Noreturn void rt_init_main(const struct rt_init_args *a)
 	close(a->lock_fd); /* the state lock belongs to the create command */
 	reset_signals();
 	char *path = NULL;
-	int r = init_build(a, &path, &err);
+	pid_t host_pid = 0;
+	int r = init_build(a, &host_pid, &path, &err);
 	if (r < 0) {
 		rt_sync_send(a->sync_fd, RT_SYNC_ERROR, 0, err ? err->msg : strerror(-r));
 		_exit(1);
@@ -231,7 +252,7 @@ _Noreturn void rt_init_main(const struct rt_init_args *a)
 	r = wait_for_start(a->fifo_fd, &err);
 	if (r >= 0 && a->spec->hooks.n[RT_HOOK_START_CONTAINER]) {
 		_cleanup_free_ char *state =
-			rt_hook_state_json(a->id, a->bundle, getpid(), RT_STATUS_RUNNING,
+			rt_hook_state_json(a->id, a->bundle, host_pid, RT_STATUS_RUNNING,
 					   json_object_get(a->spec->json, "annotations"));
 		r = rt_hooks_run(a->spec, RT_HOOK_START_CONTAINER, state, &err);
 	}

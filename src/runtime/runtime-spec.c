@@ -695,6 +695,18 @@ static int spec_check_consistency(const struct rt_spec *s, struct berth_error **
 	return 0;
 }
 
+/* The spec is versioned with SemVer; this runtime implements major 1. */
+static int check_oci_version(const char *v, struct berth_error **err)
+{
+	unsigned major, minor, patch;
+	int end = 0;
+	if (sscanf(v, "%u.%u.%u%n", &major, &minor, &patch, &end) != 3 || major != 1 ||
+	    (v[end] != '\0' && v[end] != '-' && v[end] != '+'))
+		return berth_error_set(err, EINVAL,
+				       "ociVersion: '%s' is not a version 1.x.y of the runtime spec", v);
+	return 0;
+}
+
 static int spec_parse(json_t *doc, struct rt_spec **ret, struct berth_error **err)
 {
 	if (!json_is_object(doc))
@@ -708,7 +720,7 @@ static int spec_parse(json_t *doc, struct rt_spec **ret, struct berth_error **er
 	json_t *v = NULL;
 	int r;
 	if ((r = spec_get_string(doc, "", "ociVersion", true, &s->oci_version, err)) < 0 ||
-	    (r = parse_root(doc, s, err)) < 0 ||
+	    (r = check_oci_version(s->oci_version, err)) < 0 || (r = parse_root(doc, s, err)) < 0 ||
 	    (r = spec_get_string(doc, "", "hostname", false, &s->hostname, err)) < 0 ||
 	    (r = spec_get_string(doc, "", "domainname", false, &s->domainname, err)) < 0 ||
 	    (r = spec_get_object(doc, "", "process", false, &v, err)) < 0)

@@ -59,7 +59,9 @@ t_podman_exit_code() {
 
 t_podman_tty() {
 	local out
-	out=$(script -qec "podman --root $P/podman/root --runroot $P/podman/runroot --tmpdir $P/podman/tmp --storage-driver vfs --cgroup-manager=cgroupfs --events-backend file --runtime $RUNTIME run -it --rm ${PM_RUN_FLAGS[*]} $IMAGE sh -c 'tty; test -t 0 && echo IS-A-TTY'" /dev/null </dev/null 2>&1 | tr -d '\r') ||
+	# stdin stays open while the container runs: an early EOF on script's
+	# stdin can end the session before podman copies the output.
+	out=$(script -qec "podman --root $P/podman/root --runroot $P/podman/runroot --tmpdir $P/podman/tmp --storage-driver vfs --cgroup-manager=cgroupfs --events-backend file --runtime $RUNTIME run -it --rm ${PM_RUN_FLAGS[*]} $IMAGE sh -c 'tty; test -t 0 && echo IS-A-TTY'" /dev/null < <(sleep 3) 2>&1 | tr -d '\r') ||
 		fail "podman run -it failed: $out"
 	[[ $out == *"/dev/pts/"* ]] || fail "tty output: $out"
 	assert_contains "$out" IS-A-TTY "test -t 0 under podman -it"
