@@ -47,8 +47,8 @@ ssize_t berth_read_all(int fd, void *buf, size_t len)
 	return got;
 }
 
-int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
-			    mode_t mode)
+static int write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			 bool durable)
 {
 	_cleanup_free_ char *tmp = berth_strdup_printf("%s.tmp.%d", name, (int)getpid());
 	if (!tmp)
@@ -62,7 +62,7 @@ int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_
 	if (fd < 0)
 		return -errno;
 	ssize_t n = berth_write_all(fd, data, len);
-	if (n < 0 || fsync(fd) < 0) {
+	if (n < 0 || (durable && fsync(fd) < 0)) {
 		int r = n < 0 ? (int)n : -errno;
 		unlinkat(dirfd, tmp, 0);
 		return r;
@@ -73,6 +73,18 @@ int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_
 		return r;
 	}
 	return 0;
+}
+
+int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
+			    mode_t mode)
+{
+	return write_replace(dirfd, name, data, len, mode, true);
+}
+
+int berth_write_file_replace(int dirfd, const char *name, const void *data, size_t len,
+			     mode_t mode)
+{
+	return write_replace(dirfd, name, data, len, mode, false);
 }
 
 int berth_write_file_str(int dirfd, const char *path, const char *s)

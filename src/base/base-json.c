@@ -27,13 +27,14 @@ int berth_json_load_file(int dirfd, const char *path, json_t **ret, struct berth
 	return 0;
 }
 
-int berth_json_write_file(int dirfd, const char *path, const json_t *v, mode_t mode,
+int berth_json_write_file(int dirfd, const char *path, const json_t *v, mode_t mode, bool durable,
 			  struct berth_error **err)
 {
 	_cleanup_free_ char *s = json_dumps(v, JSON_COMPACT);
 	if (!s)
 		return berth_error_set(err, ENOMEM, "serialize '%s'", path);
-	int r = berth_write_file_atomic(dirfd, path, s, strlen(s), mode);
+	int r = durable ? berth_write_file_atomic(dirfd, path, s, strlen(s), mode)
+			: berth_write_file_replace(dirfd, path, s, strlen(s), mode);
 	if (r < 0)
 		return berth_error_errno(err, -r, "write '%s'", path);
 	return 0;

@@ -63,8 +63,9 @@ bool berth_log_enabled(enum berth_log_level level);
 /* Parses the file at path (relative to dirfd, AT_FDCWD allowed). On failure
  * *err names the file and the line/column. Caller owns *ret. */
 int berth_json_load_file(int dirfd, const char *path, json_t **ret, struct berth_error **err);
-/* Serializes v compactly and writes it atomically (temp, fsync, rename). */
-int berth_json_write_file(int dirfd, const char *path, const json_t *v, mode_t mode,
+/* Serializes v compactly and writes it atomically (temp, fsync, rename);
+ * with durable false, without the fsync (berth_write_file_replace). */
+int berth_json_write_file(int dirfd, const char *path, const json_t *v, mode_t mode, bool durable,
 			  struct berth_error **err);
 
 /* ---- files ------------------------------------------------------------ */
@@ -72,6 +73,11 @@ int berth_json_write_file(int dirfd, const char *path, const json_t *v, mode_t m
 /* Writes data to dirfd/name through a temp file, fsync and rename. */
 int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
 			    mode_t mode);
+/* The same replace-by-rename without the fsync: for state that does not
+ * outlive the machine (files under /run), where readers must never see a
+ * half-written file but a crash of the host loses it anyway. */
+int berth_write_file_replace(int dirfd, const char *name, const void *data, size_t len,
+			     mode_t mode);
 /* Writes a string to an existing file (for /proc and cgroup knobs): one write. */
 int berth_write_file_str(int dirfd, const char *path, const char *s);
 /* Reads a whole (small) file into a NUL-terminated buffer the caller frees. */

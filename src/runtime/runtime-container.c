@@ -311,7 +311,7 @@ static int write_pid_file(const char *path, pid_t pid, struct berth_error **err)
 	if (slash)
 		*slash = '\0';
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = dfd < 0 ? -errno : berth_write_file_atomic(dfd, name, buf, n, 0644);
+	int r = dfd < 0 ? -errno : berth_write_file_replace(dfd, name, buf, n, 0644);
 	if (r < 0)
 		return berth_error_errno(err, -r, "--pid-file '%s'", path);
 	return 0;

@@ -96,7 +96,9 @@ int rt_state_write(int dirfd, const struct rt_state *s, struct berth_error **err
 		"cgroup_manager", s->cgroup_manager, "owner", (int)s->owner, "config", s->config);
 	if (!o)
 		return berth_error_set(err, ENOMEM, "state of '%s'", s->id);
-	return berth_json_write_file(dirfd, RT_STATE_FILE, o, 0600, err);
+	/* Runtime state lives in /run and dies with the machine, as the
+	 * containers do: atomic, but no fsync on the start path. */
+	return berth_json_write_file(dirfd, RT_STATE_FILE, o, 0600, false, err);
 }
 
 static char *dup_field(json_t *o, const char *key)

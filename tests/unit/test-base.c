@@ -466,7 +466,7 @@ static void test_json(const char *tmp)
 						"none", "list", "x", 1.5, "nested", "k");
 	CHECK(orig != NULL);
 	_cleanup_error_ struct berth_error *e5 = NULL;
-	CHECK_INT(berth_json_write_file(d, "rt.json", orig, 0600, &e5), 0);
+	CHECK_INT(berth_json_write_file(d, "rt.json", orig, 0600, true, &e5), 0);
 	CHECK(e5 == NULL);
 	struct stat st;
 	CHECK(fstatat(d, "rt.json", &st, 0) == 0);
@@ -478,7 +478,7 @@ static void test_json(const char *tmp)
 	CHECK(back && json_equal(orig, back));
 
 	_cleanup_error_ struct berth_error *e7 = NULL;
-	CHECK_INT(berth_json_write_file(d, "nodir/rt.json", orig, 0600, &e7), -ENOENT);
+	CHECK_INT(berth_json_write_file(d, "nodir/rt.json", orig, 0600, false, &e7), -ENOENT);
 	CHECK_CONTAINS(e7 ? e7->msg : NULL, "'nodir/rt.json'");
 }
 

@@ -10,6 +10,8 @@
  * come from rt_container_list and each state from rt_container_state. */
 #include <getopt.h>
 #include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -25,16 +27,21 @@ static const char *const list_fields[] = {
     "ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner", "annotations",
 };
 
-/* The user name behind a numeric owner, as runc prints it. */
+/* The user name behind the state's owner ("" is root, else a uid), as runc
+ * prints it. /etc/passwd is read directly: the binary is static, and NSS
+ * modules cannot be loaded into it. */
 static json_t *owner_name(json_t *owner)
 {
-	if (!json_is_integer(owner))
+	const char *s = json_string_value(owner);
+	if (!s && !json_is_integer(owner))
 		return json_incref(owner);
+	uid_t uid = s ? (uid_t)strtoul(s, NULL, 10) : (uid_t)json_integer_value(owner);
+	_cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
 	struct passwd pw, *found = NULL;
 	char buf[1024];
-	uid_t uid = (uid_t)json_integer_value(owner);
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found)
-		return json_string(found->pw_name);
+	while (f && fgetpwent_r(f, &pw, buf, sizeof(buf), &found) == 0 && found)
+		if (found->pw_uid == uid)
+			return json_string(found->pw_name);
 	return json_sprintf("#%u", (unsigned)uid);
 }
 
