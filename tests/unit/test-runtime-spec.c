@@ -415,6 +415,9 @@ static void test_bad_top_and_process(void)
 {
 	bad("ociVersion", NULL, "ociVersion: required field is missing");
 	bad("ociVersion", "1", "ociVersion: expected a string, got an integer");
+	bad("ociVersion", "'not-a-version'", "ociVersion: 'not-a-version' is not a version 1.x.y");
+	bad("ociVersion", "'2.0.0'", "ociVersion: '2.0.0' is not a version 1.x.y");
+	bad("ociVersion", "'1.0'", "ociVersion: '1.0' is not a version 1.x.y");
 	bad("root", NULL, "root: required field is missing");
 	bad("root/path", NULL, "root.path: required field is missing");
 	bad("root/path", "''", "root.path: must not be empty");
@@ -789,7 +792,7 @@ static void test_defaults(void)
 static bool seccomp_parses(const char *before, const char *value, const char *after)
 {
 	_cleanup_free_ char *text = berth_strdup_printf(
-		"{'ociVersion': '1', 'root': {'path': 'r'}, 'linux': {'seccomp': {%s%s%s}}}",
+		"{'ociVersion': '1.0.2', 'root': {'path': 'r'}, 'linux': {'seccomp': {%s%s%s}}}",
 		before, value, after);
 	struct rt_spec *s = NULL;
 	int r = parse_text(text, &s, NULL);
