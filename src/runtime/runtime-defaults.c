@@ -144,7 +144,7 @@ static json_t *features_names(void)
 	if (!hooks || !caps || !ns)
 		goto fail;
 	for (int k = 0; k < RT_HOOK_MAX; k++)
-		json_array_append_new(hooks, json_string(spec_hook_name(k)));
+		json_array_append_new(hooks, json_string(rt_hook_kind_name(k)));
 	for (int c = 0; rt_cap_name(c); c++)
 		json_array_append_new(caps, json_string(rt_cap_name(c)));
 	/* Sorted, as runc prints them. */

@@ -104,33 +104,19 @@ struct exec_job {
 	int sync_fd, console_fd, preserve_fds;
 };
 
-/* Opens every namespace of the init first (after joining mnt, /proc means
- * the container's), then joins them: user first, mnt last. */
+/* Joins every namespace the container's init is in, through /proc/PID/ns. */
 static int join_init_namespaces(const struct exec_job *j, struct berth_error **err)
 {
-	static const enum rt_ns_type order[] = { RT_NS_USER, RT_NS_IPC,	  RT_NS_UTS, RT_NS_NET,
-						 RT_NS_PID,  RT_NS_CGROUP, RT_NS_TIME, RT_NS_MNT };
-	int fds[ARRAY_SIZE(order)];
-	int r = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
-		fds[i] = -1;
-		if (!j->spec->namespaces[order[i]].present || r < 0)
+	char buf[RT_NS_MAX][64];
+	const char *paths[RT_NS_MAX] = { 0 };
+	for (int t = 0; t < RT_NS_MAX; t++) {
+		if (!j->spec->namespaces[t].present)
 			continue;
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)j->init_pid,
-			 rt_ns_proc_name(order[i]));
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0)
-			r = berth_error_errno(err, errno, "open '%s'", path);
+		snprintf(buf[t], sizeof(buf[t]), "/proc/%d/ns/%s", (int)j->init_pid,
+			 rt_ns_proc_name(t));
+		paths[t] = buf[t];
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(order) && r >= 0; i++)
-		if (fds[i] >= 0 && setns(fds[i], rt_ns_clone_flag(order[i])) < 0)
-			r = berth_error_errno(err, errno, "join the container's %s namespace",
-					      rt_ns_proc_name(order[i]));
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	return r;
+	return rt_ns_join(paths, err);
 }
 
 static int exec_child_steps(const struct exec_job *j, struct berth_error **err)

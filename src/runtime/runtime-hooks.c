@@ -21,14 +21,6 @@
 
 #include "runtime-internal.h"
 
-static const char *const hook_kind_names[RT_HOOK_MAX] = {
-	[RT_HOOK_PRESTART] = "prestart",
-	[RT_HOOK_CREATE_RUNTIME] = "createRuntime",
-	[RT_HOOK_CREATE_CONTAINER] = "createContainer",
-	[RT_HOOK_START_CONTAINER] = "startContainer",
-	[RT_HOOK_POSTSTART] = "poststart",
-	[RT_HOOK_POSTSTOP] = "poststop",
-};
 
 /* What one hook's run needs; the fds belong to the parent side. */
 struct hook_run {
@@ -226,7 +218,7 @@ int rt_hooks_run(const struct rt_spec *spec, enum rt_hook_kind kind, const char 
 
 	for (size_t i = 0; i < spec->hooks.n[kind]; i++) {
 		struct hook_run run = { .hook = &spec->hooks.list[kind][i],
-					.kind = hook_kind_names[kind],
+					.kind = rt_hook_kind_name(kind),
 					.index = i,
 					.stdin_fd = -1,
 					.exec_err_fd = -1 };

@@ -29,33 +29,42 @@
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
 
-int rt_ns_join_paths(const struct rt_spec *spec, struct berth_error **err)
+int rt_ns_join(const char *const paths[RT_NS_MAX], struct berth_error **err)
 {
 	/* The user namespace first: it grants the rights to join the others.
-	 * The mount namespace last: it changes what paths mean. */
+	 * The mount namespace last: it changes what paths mean, so every
+	 * namespace is opened before any is joined. */
 	static const enum rt_ns_type order[] = { RT_NS_USER, RT_NS_IPC,	  RT_NS_UTS, RT_NS_NET,
 						 RT_NS_PID,  RT_NS_CGROUP, RT_NS_TIME, RT_NS_MNT };
 	int fds[ARRAY_SIZE(order)];
 	int r = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
-		const struct rt_namespace *ns = &spec->namespaces[order[i]];
+		const char *path = paths[order[i]];
 		fds[i] = -1;
-		if (!ns->present || !ns->path || r < 0)
+		if (!path || r < 0)
 			continue;
-		fds[i] = open(ns->path, O_RDONLY | O_CLOEXEC);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			r = berth_error_errno(err, errno, "linux.namespaces: %s namespace '%s'",
-					      rt_ns_proc_name(order[i]), ns->path);
+					      rt_ns_proc_name(order[i]), path);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(order) && r >= 0; i++)
 		if (fds[i] >= 0 && setns(fds[i], rt_ns_clone_flag(order[i])) < 0)
 			r = berth_error_errno(err, errno, "linux.namespaces: join %s namespace '%s'",
-					      rt_ns_proc_name(order[i]),
-					      spec->namespaces[order[i]].path);
+					      rt_ns_proc_name(order[i]), paths[order[i]]);
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	return r;
+}
+
+int rt_ns_join_paths(const struct rt_spec *spec, struct berth_error **err)
+{
+	const char *paths[RT_NS_MAX] = { 0 };
+	for (int t = 0; t < RT_NS_MAX; t++)
+		if (spec->namespaces[t].present)
+			paths[t] = spec->namespaces[t].path;
+	return rt_ns_join(paths, err);
 }
 
 static void reset_signals(void)

@@ -355,6 +355,8 @@ int rt_oom_score_adj_apply(pid_t pid, const struct rt_process *p, struct berth_e
 
 /* ---- hooks ----------------------------------------------------------- */
 
+/* "prestart", "createRuntime", … (NULL for an unknown kind). */
+const char *rt_hook_kind_name(enum rt_hook_kind k);
 /* Runs each hook of `kind` with `state_json` on its stdin, honouring its
  * timeout. Forks. The first failing hook's error is returned. */
 int rt_hooks_run(const struct rt_spec *spec, enum rt_hook_kind kind, const char *state_json,
@@ -449,8 +451,10 @@ struct rt_init_args {
 /* Runs in the cloned child; never returns (execs the user process or
  * _exits after reporting an error on sync_fd). */
 _Noreturn void rt_init_main(const struct rt_init_args *a);
-/* Joins the namespaces of `spec` that name a path (user first), in the
- * calling process. */
+/* Opens every path given (indexed by enum rt_ns_type, NULL: skip), then
+ * joins them in a safe order: user first, mnt last. */
+int rt_ns_join(const char *const paths[RT_NS_MAX], struct berth_error **err);
+/* Joins the namespaces of `spec` that name a path, in the calling process. */
 int rt_ns_join_paths(const struct rt_spec *spec, struct berth_error **err);
 /* The process steps shared by the init and exec, in two halves around the
  * init's wait for `start`. prepare: cwd (checked inside the root), $PATH

@@ -293,7 +293,7 @@ static const char *const hook_names[RT_HOOK_MAX] = {
 	[RT_HOOK_POSTSTOP] = "poststop",
 };
 
-const char *spec_hook_name(enum rt_hook_kind k)
+const char *rt_hook_kind_name(enum rt_hook_kind k)
 {
 	if ((unsigned)k >= RT_HOOK_MAX)
 		return NULL;

@@ -84,8 +84,6 @@ void spec_linux_free(struct rt_spec *s);
 #define SPEC_OCI_VERSION "1.0.2-dev"
 #define SPEC_OCI_VERSION_MIN "1.0.0"
 
-/* "prestart", "createRuntime", … as config.json spells the hook kinds. */
-const char *spec_hook_name(enum rt_hook_kind k);
 
 /* "network" → RT_NS_NET, or -EINVAL. */
 int spec_ns_from_type_name(const char *name);

@@ -634,11 +634,11 @@ static int parse_hooks(json_t *doc, struct rt_hooks *hooks, struct berth_error *
 		return r;
 	for (int k = 0; k < RT_HOOK_MAX; k++) {
 		a = NULL;
-		if ((r = spec_get_array(o, "hooks", spec_hook_name(k), false, &a, err)) < 0)
+		if ((r = spec_get_array(o, "hooks", rt_hook_kind_name(k), false, &a, err)) < 0)
 			return r;
 		if (r == 0)
 			continue;
-		spec_path_key(sub, "hooks", spec_hook_name(k));
+		spec_path_key(sub, "hooks", rt_hook_kind_name(k));
 		hooks->list[k] = spec_new_array(json_array_size(a), struct rt_hook);
 		if (!hooks->list[k])
 			return spec_oom(err);
