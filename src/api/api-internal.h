@@ -1,0 +1,80 @@
+/* api-internal.h - what the API layer's files share: the server, a request
+ * and its reply, the route tables and the helpers handlers use. */
+#ifndef BERTH_API_INTERNAL_H
+#define BERTH_API_INTERNAL_H
+
+#include <microhttpd.h>
+#include <sys/types.h>
+
+#include "api.h"
+
+#define API_MAX_PARAMS 4
+#define API_MAX_HEADERS 8
+/* Request bodies are JSON documents; anything bigger is refused (413). */
+#define API_MAX_BODY (4u << 20)
+
+struct berth_api_server {
+	struct berth_api_config cfg; /* strings point into the copies below */
+	char *root, *run_root, *unix_path, *version, *git_commit, *build_time;
+	char *engine_id;
+	struct MHD_Daemon *unix_daemon;
+	struct MHD_Daemon *tcp_daemon;
+	dev_t unix_dev; /* the socket inode we made, to remove only ours */
+	ino_t unix_ino;
+	bool tls_verify;
+};
+
+struct api_request {
+	struct berth_api_server *srv;
+	struct MHD_Connection *conn;
+	const char *method;	      /* "HEAD" is routed as "GET"; MHD drops the body */
+	const char *path;	      /* without the /v1.NN prefix */
+	char *params[API_MAX_PARAMS]; /* {name} captures, in pattern order */
+	size_t n_params;
+	const char *body;
+	size_t body_len;
+};
+
+struct api_reply {
+	unsigned status;
+	char *body; /* malloc'd, owned */
+	size_t len;
+	const char *content_type;
+	const char *headers[API_MAX_HEADERS][2]; /* static strings */
+	size_t n_headers;
+};
+
+/* A handler answers into reply and returns 0, or returns a negative errno
+ * with *err set; the router turns that into {"message": …} and a status. */
+typedef int (*api_handler_fn)(struct api_request *req, struct api_reply *reply,
+			      struct berth_error **err);
+
+struct api_route {
+	const char *method;
+	const char *pattern; /* "/images/{name}/json": {x} is one segment */
+	api_handler_fn fn;
+};
+
+/* Route tables, each ended by a zeroed entry. */
+extern const struct api_route api_system_routes[];
+extern const struct api_route api_image_routes[];
+
+/* api-router.c */
+/* Strips the version prefix, checks it, finds the route, runs it, and
+ * fills reply (always: errors become JSON messages). */
+void api_dispatch(struct api_request *req, const char *url, struct api_reply *reply);
+void api_request_clear(struct api_request *req);
+/* Replies: json_reply steals v. */
+int api_reply_json(struct api_reply *reply, unsigned status, json_t *v);
+int api_reply_text(struct api_reply *reply, unsigned status, const char *content_type,
+		   const char *text);
+void api_reply_error(struct api_reply *reply, unsigned status, const char *msg);
+void api_reply_header(struct api_reply *reply, const char *name, const char *value);
+/* A query argument, or NULL. */
+const char *api_query(struct api_request *req, const char *key);
+
+/* api-system.c */
+/* Loads or creates the engine ID kept in the state's meta table. */
+int api_system_init(struct berth_api_server *srv, struct berth_error **err);
+
+#endif

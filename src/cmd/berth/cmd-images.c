@@ -1,0 +1,169 @@
+/* cmd-images.c - `berth images [-q]`: the image list from GET /images/json
+ * as `docker images` prints it: one row per repository:tag (an untagged
+ * image shows as <none> <none>), the ID shortened to 12 hex digits, the age
+ * and size in Docker's human units. -q prints only the unique short IDs.
+ * Also holds the size and age formatting other verbs will share. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+
+void format_size(char *buf, size_t len, double bytes)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+	size_t u = 0;
+	while (bytes >= 1000.0 && u + 1 < ARRAY_SIZE(units)) {
+		bytes /= 1000.0;
+		u++;
+	}
+	snprintf(buf, len, "%.3g%s", bytes, units[u]);
+}
+
+/* Go's units.HumanDuration, which `docker images` uses. */
+void format_ago(char *buf, size_t len, int64_t when)
+{
+	int64_t s = (int64_t)time(NULL) - when;
+	const int64_t min = 60, hour = 3600, day = 86400;
+	if (s < 1)
+		snprintf(buf, len, "Less than a second ago");
+	else if (s == 1)
+		snprintf(buf, len, "1 second ago");
+	else if (s < min)
+		snprintf(buf, len, "%lld seconds ago", (long long)s);
+	else if (s < 2 * min)
+		snprintf(buf, len, "About a minute ago");
+	else if (s < hour)
+		snprintf(buf, len, "%lld minutes ago", (long long)(s / min));
+	else if (s < 2 * hour)
+		snprintf(buf, len, "About an hour ago");
+	else if (s < 2 * day)
+		snprintf(buf, len, "%lld hours ago", (long long)(s / hour));
+	else if (s < 14 * day)
+		snprintf(buf, len, "%lld days ago", (long long)(s / day));
+	else if (s < 60 * day)
+		snprintf(buf, len, "%lld weeks ago", (long long)(s / (7 * day)));
+	else if (s < 730 * day)
+		snprintf(buf, len, "%lld months ago", (long long)(s / (30 * day)));
+	else
+		snprintf(buf, len, "%lld years ago", (long long)(s / (365 * day)));
+}
+
+/* "sha256:0123456789abcdef…" → "0123456789ab". */
+static void short_id(char *buf, size_t len, const char *id)
+{
+	const char *hex = strchr(id, ':');
+	snprintf(buf, len, "%.12s", hex ? hex + 1 : id);
+}
+
+struct row {
+	char repo[256], tag[128], id[16], created[48], size[16];
+};
+
+/* One row per repository:tag of each image. Caller frees *ret. */
+static int build_rows(json_t *list, struct row **ret, size_t *ret_n)
+{
+	size_t i, n = 0;
+	json_t *img;
+	struct row *rows = NULL;
+	json_array_foreach(list, i, img)
+	{
+		json_t *tags = json_object_get(img, "RepoTags"), *t;
+		size_t ntags = json_array_size(tags), j;
+		struct row *grown = realloc(rows, (n + (ntags ? ntags : 1)) * sizeof(*rows));
+		if (!grown) {
+			free(rows);
+			return -ENOMEM;
+		}
+		rows = grown;
+		struct row base = {.repo = "<none>", .tag = "<none>"};
+		short_id(base.id, sizeof(base.id),
+			 json_string_value(json_object_get(img, "Id")) ?: "");
+		format_ago(base.created, sizeof(base.created),
+			   json_integer_value(json_object_get(img, "Created")));
+		format_size(base.size, sizeof(base.size),
+			    (double)json_integer_value(json_object_get(img, "Size")));
+		if (ntags == 0)
+			rows[n++] = base;
+		json_array_foreach(tags, j, t)
+		{
+			const char *name = json_string_value(t) ?: "";
+			const char *slash = strrchr(name, '/');
+			const char *colon = strrchr(slash ? slash : name, ':');
+			rows[n] = base;
+			snprintf(rows[n].repo, sizeof(rows[n].repo), "%.*s",
+				 (int)(colon ? colon - name : (long)strlen(name)), name);
+			snprintf(rows[n].tag, sizeof(rows[n].tag), "%s",
+				 colon ? colon + 1 : "<none>");
+			n++;
+		}
+	}
+	*ret = rows;
+	*ret_n = n;
+	return 0;
+}
+
+static void print_table(const struct row *rows, size_t n)
+{
+	int w[4] = {(int)strlen("REPOSITORY"), (int)strlen("TAG"), (int)strlen("IMAGE ID"),
+		    (int)strlen("CREATED")};
+	for (size_t i = 0; i < n; i++) {
+		const char *cols[] = {rows[i].repo, rows[i].tag, rows[i].id, rows[i].created};
+		for (size_t c = 0; c < 4; c++)
+			if ((int)strlen(cols[c]) > w[c])
+				w[c] = (int)strlen(cols[c]);
+	}
+	printf("%-*s   %-*s   %-*s   %-*s   %s\n", w[0], "REPOSITORY", w[1], "TAG", w[2],
+	       "IMAGE ID", w[3], "CREATED", "SIZE");
+	for (size_t i = 0; i < n; i++)
+		printf("%-*s   %-*s   %-*s   %-*s   %s\n", w[0], rows[i].repo, w[1], rows[i].tag,
+		       w[2], rows[i].id, w[3], rows[i].created, rows[i].size);
+}
+
+static void print_quiet(json_t *list)
+{
+	size_t i;
+	json_t *img;
+	json_array_foreach(list, i, img)
+	{
+		char id[16];
+		short_id(id, sizeof(id), json_string_value(json_object_get(img, "Id")) ?: "");
+		printf("%s\n", id);
+	}
+}
+
+int cmd_images(struct berth_cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"quiet", no_argument, NULL, 'q'},
+	    {0},
+	};
+	bool quiet = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
+		if (c != 'q')
+			return 125;
+		quiet = true;
+	}
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_json_ json_t *list = NULL;
+	if (berth_client_connect(cli->client, &err) < 0 ||
+	    berth_client_get_json(cli->client, "/images/json", &list, &err) < 0) {
+		fprintf(stderr, "berth: %s\n", err ? err->msg : "images failed");
+		return 1;
+	}
+	if (quiet) {
+		print_quiet(list);
+		return 0;
+	}
+	_cleanup_free_ struct row *rows = NULL;
+	size_t n = 0;
+	if (build_rows(list, &rows, &n) < 0) {
+		fprintf(stderr, "berth: out of memory\n");
+		return 1;
+	}
+	print_table(rows, n);
+	return 0;
+}

@@ -1,0 +1,598 @@
+/* state-sqlite.c - the metadata store on SQLite.
+ *
+ * Opens <root>/berth.db in WAL mode with synchronous=FULL, so a committed
+ * transaction survives a crash of the process or the machine and readers
+ * never block the writer. The schema lives in a list of migrations applied
+ * in order, each in its own transaction together with the bump of the
+ * schema_version table, so a crash mid-migration leaves the previous
+ * version intact. Above the connection sits a recursive lock: SQLite's own
+ * serialized mode keeps single calls safe, but a transaction spans calls,
+ * and two API threads must not interleave inside one. The engine and the
+ * API call this file; it knows nothing of them. */
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+
+#define STATE_BUSY_TIMEOUT_MS 5000
+
+struct berth_state {
+	sqlite3 *db;
+	char *path;
+	pthread_mutex_t lock; /* recursive: held by a transaction across calls */
+	bool in_txn;
+};
+
+DEFINE_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
+#define _cleanup_stmt_ _cleanup_(sqlite3_finalizep)
+
+/* Each migration moves the schema from version i to i+1. Never edit one
+ * that has shipped: add another. */
+static const char *const migrations[] = {
+    /* 1: images by config digest, and tag names pointing at them. */
+    "CREATE TABLE images ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " manifest_digest TEXT,"
+    " media_type TEXT,"
+    " size INTEGER NOT NULL DEFAULT 0,"
+    " created INTEGER NOT NULL DEFAULT 0,"
+    " platform TEXT);"
+    "CREATE TABLE tags ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " image_id TEXT NOT NULL REFERENCES images(id) ON DELETE RESTRICT);"
+    "CREATE INDEX tags_by_image ON tags(image_id);",
+    /* 2: daemon facts (engine ID). */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
+};
+
+_Static_assert(ARRAY_SIZE(migrations) == BERTH_STATE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+/* ---- errors and locking -------------------------------------------------- */
+
+/* SQLite result code → negative errno, the one place that decides. */
+static int sqlite_to_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EUCLEAN;
+	default:
+		return -EIO;
+	}
+}
+
+static int state_fail(struct berth_state *st, int rc, struct berth_error **err, const char *what)
+{
+	return berth_error_set(err, -sqlite_to_errno(rc), "state '%s': %s: %s", st->path, what,
+			       sqlite3_errmsg(st->db));
+}
+
+static struct berth_state *state_lock(struct berth_state *st)
+{
+	pthread_mutex_lock(&st->lock);
+	return st;
+}
+
+static void state_unlockp(struct berth_state **st)
+{
+	if (*st)
+		pthread_mutex_unlock(&(*st)->lock);
+}
+#define _cleanup_unlock_ _cleanup_(state_unlockp)
+
+static int state_exec(struct berth_state *st, const char *sql, struct berth_error **err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int r = berth_error_set(err, -sqlite_to_errno(rc), "state '%s': %s", st->path,
+					msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+static int state_prepare(struct berth_state *st, const char *sql, sqlite3_stmt **ret,
+			 struct berth_error **err)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, ret, NULL);
+	if (rc != SQLITE_OK)
+		return state_fail(st, rc, err, "prepare");
+	return 0;
+}
+
+/* Binds NULL-able text parameters 1..n. */
+static int bind_texts(sqlite3_stmt *stmt, size_t n, const char *const *v)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = v[i] ? sqlite3_bind_text(stmt, (int)i + 1, v[i], -1, SQLITE_TRANSIENT)
+			      : sqlite3_bind_null(stmt, (int)i + 1);
+		if (rc != SQLITE_OK)
+			return sqlite_to_errno(rc);
+	}
+	return 0;
+}
+
+static char *column_strdup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+	return s ? strdup((const char *)s) : NULL;
+}
+
+/* ---- open, migrate, close -------------------------------------------------- */
+
+static int state_read_version(struct berth_state *st, int *ret, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r =
+	    state_prepare(st, "SELECT COALESCE(MAX(version), 0) FROM schema_version", &stmt, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW)
+		return state_fail(st, rc, err, "read schema version");
+	*ret = sqlite3_column_int(stmt, 0);
+	return 0;
+}
+
+/* Applies every migration past the recorded version, each atomically. The
+ * version is re-read under the write lock so two processes opening a fresh
+ * database at once do not both apply migration 1. */
+static int state_migrate(struct berth_state *st, struct berth_error **err)
+{
+	int r = state_exec(
+	    st, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", err);
+	if (r < 0)
+		return r;
+	for (;;) {
+		int version;
+		r = state_exec(st, "BEGIN IMMEDIATE", err);
+		if (r < 0)
+			return r;
+		r = state_read_version(st, &version, err);
+		if (r >= 0 && version > BERTH_STATE_SCHEMA_VERSION)
+			r = berth_error_set(err, EPROTO,
+					    "state '%s': schema version %d is newer than this "
+					    "build's %d",
+					    st->path, version, BERTH_STATE_SCHEMA_VERSION);
+		if (r < 0 || version == BERTH_STATE_SCHEMA_VERSION) {
+			sqlite3_exec(st->db, r < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+			return r;
+		}
+		_cleanup_free_ char *bump = berth_strdup_printf(
+		    "DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d);",
+		    version + 1);
+		r = state_exec(st, migrations[version], err);
+		if (r >= 0)
+			r = bump ? state_exec(st, bump, err) : -ENOMEM;
+		if (r >= 0)
+			r = state_exec(st, "COMMIT", err);
+		if (r < 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			berth_error_prefix(err, "migrate to schema version %d", version + 1);
+			return r;
+		}
+		log_debug("state: migrated '%s' to schema version %d", st->path, version + 1);
+	}
+}
+
+static int state_configure(struct berth_state *st, struct berth_error **err)
+{
+	int rc = sqlite3_busy_timeout(st->db, STATE_BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK)
+		return state_fail(st, rc, err, "busy timeout");
+	/* journal_mode answers with a row; exec ignores it. WAL must be set
+	 * outside a transaction, before anything else touches the file. */
+	int r = state_exec(st, "PRAGMA journal_mode=WAL", err);
+	if (r < 0)
+		return r;
+	return state_exec(st,
+			  "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+			  "PRAGMA secure_delete=OFF;",
+			  err);
+}
+
+int berth_state_open(const char *root, struct berth_state **ret, struct berth_error **err)
+{
+	struct berth_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&st->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+
+	_cleanup_state_ struct berth_state *owned = st;
+	st->path = berth_strdup_printf("%s/berth.db", root);
+	if (!st->path)
+		return -ENOMEM;
+	int rc = sqlite3_open_v2(st->path, &st->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
+				 NULL);
+	if (rc != SQLITE_OK)
+		return berth_error_set(err, -sqlite_to_errno(rc), "open state '%s': %s", st->path,
+				       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	int r = state_configure(st, err);
+	if (r >= 0)
+		r = state_migrate(st, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(owned);
+	return 0;
+}
+
+void berth_state_close(struct berth_state *st)
+{
+	if (!st)
+		return;
+	if (st->db) {
+		if (st->in_txn)
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		/* The last connection to close checkpoints the WAL into the
+		 * main file; a crash before this is fine, the WAL is replayed. */
+		sqlite3_close_v2(st->db);
+	}
+	pthread_mutex_destroy(&st->lock);
+	free(st->path);
+	free(st);
+}
+
+int berth_state_schema_version(struct berth_state *st, int *ret, struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	return state_read_version(st, ret, err);
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+int berth_state_begin(struct berth_state *st, struct berth_error **err)
+{
+	pthread_mutex_lock(&st->lock);
+	if (st->in_txn) {
+		pthread_mutex_unlock(&st->lock);
+		return berth_error_set(err, EINVAL, "state '%s': transaction already open",
+				       st->path);
+	}
+	int r = state_exec(st, "BEGIN IMMEDIATE", err);
+	if (r < 0) {
+		pthread_mutex_unlock(&st->lock);
+		return r;
+	}
+	st->in_txn = true;
+	return 0; /* the lock stays held until commit or rollback */
+}
+
+int berth_state_commit(struct berth_state *st, struct berth_error **err)
+{
+	if (!st->in_txn)
+		return berth_error_set(err, EINVAL, "state '%s': no transaction to commit",
+				       st->path);
+	int r = state_exec(st, "COMMIT", err);
+	if (r < 0)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_txn = false;
+	pthread_mutex_unlock(&st->lock);
+	return r;
+}
+
+void berth_state_rollback(struct berth_state *st)
+{
+	if (!st || !st->in_txn)
+		return;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_txn = false;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* ---- generic statements ---------------------------------------------------- */
+
+/* Runs a statement with text parameters that returns no rows; *ret_changes
+ * (optional) gets the number of rows changed. */
+static int state_run(struct berth_state *st, const char *sql, size_t n, const char *const *args,
+		     int *ret_changes, struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare(st, sql, &stmt, err);
+	if (r < 0)
+		return r;
+	r = bind_texts(stmt, n, args);
+	if (r < 0)
+		return berth_error_set(err, -r, "state '%s': bind", st->path);
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		return sqlite_to_errno(rc); /* the caller words the error */
+	if (ret_changes)
+		*ret_changes = sqlite3_changes(st->db);
+	return 0;
+}
+
+/* Runs a one-row, one-column text query; -ENOENT without a row. */
+static int state_query_text(struct berth_state *st, const char *sql, const char *arg, char **ret,
+			    struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare(st, sql, &stmt, err);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+		return state_fail(st, SQLITE_NOMEM, err, "bind");
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return state_fail(st, rc, err, "query");
+	char *s = column_strdup(stmt, 0);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+/* ---- images ----------------------------------------------------------------- */
+
+#define IMAGE_COLUMNS "id, manifest_digest, media_type, size, created, platform"
+
+void berth_state_image_free(struct berth_state_image *img)
+{
+	if (!img)
+		return;
+	free(img->id);
+	free(img->manifest_digest);
+	free(img->media_type);
+	free(img->platform);
+	free(img);
+}
+
+void berth_state_image_list_free(struct berth_state_image **list)
+{
+	if (!list)
+		return;
+	for (struct berth_state_image **p = list; *p; p++)
+		berth_state_image_free(*p);
+	free(list);
+}
+
+static struct berth_state_image *image_from_row(sqlite3_stmt *stmt)
+{
+	struct berth_state_image *img = calloc(1, sizeof(*img));
+	if (!img)
+		return NULL;
+	img->id = column_strdup(stmt, 0);
+	img->manifest_digest = column_strdup(stmt, 1);
+	img->media_type = column_strdup(stmt, 2);
+	img->size = sqlite3_column_int64(stmt, 3);
+	img->created = sqlite3_column_int64(stmt, 4);
+	img->platform = column_strdup(stmt, 5);
+	if (!img->id) {
+		berth_state_image_free(img);
+		return NULL;
+	}
+	return img;
+}
+
+int berth_state_image_put(struct berth_state *st, const struct berth_state_image *img,
+			  struct berth_error **err)
+{
+	if (!img || !img->id || !*img->id)
+		return berth_error_set(err, EINVAL, "store image: no id");
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	/* An upsert, not INSERT OR REPLACE: REPLACE deletes the row first,
+	 * which the tags' foreign key would refuse. */
+	int r =
+	    state_prepare(st,
+			  "INSERT INTO images (" IMAGE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+			  "ON CONFLICT(id) DO UPDATE SET manifest_digest = ?2, media_type = ?3, "
+			  "size = ?4, created = ?5, platform = ?6",
+			  &stmt, err);
+	if (r < 0)
+		return r;
+	const char *texts[] = {img->id, img->manifest_digest, img->media_type};
+	if (bind_texts(stmt, ARRAY_SIZE(texts), texts) < 0 ||
+	    sqlite3_bind_int64(stmt, 4, img->size) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 5, img->created) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 6, img->platform, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+		return state_fail(st, SQLITE_NOMEM, err, "bind");
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		return state_fail(st, rc, err, "store image");
+	return 0;
+}
+
+int berth_state_image_get(struct berth_state *st, const char *id, struct berth_state_image **ret,
+			  struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare(st, "SELECT " IMAGE_COLUMNS " FROM images WHERE id = ?1", &stmt, err);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+		return state_fail(st, SQLITE_NOMEM, err, "bind");
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return berth_error_set(err, ENOENT, "no such image: %s", id);
+	if (rc != SQLITE_ROW)
+		return state_fail(st, rc, err, "read image");
+	struct berth_state_image *img = image_from_row(stmt);
+	if (!img)
+		return -ENOMEM;
+	*ret = img;
+	return 0;
+}
+
+int berth_state_image_delete(struct berth_state *st, const char *id, struct berth_error **err)
+{
+	const char *args[] = {id};
+	int changes = 0;
+	int r = state_run(st, "DELETE FROM images WHERE id = ?1", 1, args, &changes, err);
+	if (r == -EEXIST) /* the tags' foreign key said no */
+		return berth_error_set(err, EBUSY, "image %s is tagged; remove its tags first", id);
+	if (r < 0)
+		return berth_error_set(err, -r, "delete image %s", id);
+	if (changes == 0)
+		return berth_error_set(err, ENOENT, "no such image: %s", id);
+	return 0;
+}
+
+int berth_state_image_list(struct berth_state *st, struct berth_state_image ***ret, size_t *ret_n,
+			   struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare(st, "SELECT " IMAGE_COLUMNS " FROM images ORDER BY created DESC, id",
+			      &stmt, err);
+	if (r < 0)
+		return r;
+	_cleanup_(berth_state_image_list_freep) struct berth_state_image **list =
+	    calloc(1, sizeof(*list));
+	size_t n = 0;
+	if (!list)
+		return -ENOMEM;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct berth_state_image **grown = realloc(list, (n + 2) * sizeof(*list));
+		if (!grown)
+			return -ENOMEM;
+		list = grown;
+		list[n + 1] = NULL;
+		list[n] = image_from_row(stmt);
+		if (!list[n])
+			return -ENOMEM;
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return state_fail(st, rc, err, "list images");
+	*ret = TAKE_PTR(list);
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}
+
+int berth_state_image_count(struct berth_state *st, int64_t *ret, struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare(st, "SELECT COUNT(*) FROM images", &stmt, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW)
+		return state_fail(st, rc, err, "count images");
+	*ret = sqlite3_column_int64(stmt, 0);
+	return 0;
+}
+
+/* ---- tags ----------------------------------------------------------------- */
+
+int berth_state_tag_set(struct berth_state *st, const char *name, const char *image_id,
+			struct berth_error **err)
+{
+	if (!name || !*name || !image_id)
+		return berth_error_set(err, EINVAL, "tag: empty name or image");
+	const char *args[] = {name, image_id};
+	int r = state_run(st,
+			  "INSERT INTO tags (name, image_id) VALUES (?1, ?2) "
+			  "ON CONFLICT(name) DO UPDATE SET image_id = ?2",
+			  2, args, NULL, err);
+	if (r == -EEXIST) /* foreign key: no such image */
+		return berth_error_set(err, ENOENT, "tag '%s': no such image: %s", name, image_id);
+	if (r < 0)
+		return berth_error_set(err, -r, "tag '%s'", name);
+	return 0;
+}
+
+int berth_state_tag_get(struct berth_state *st, const char *name, char **ret_image_id,
+			struct berth_error **err)
+{
+	int r = state_query_text(st, "SELECT image_id FROM tags WHERE name = ?1", name,
+				 ret_image_id, err);
+	if (r == -ENOENT)
+		return berth_error_set(err, ENOENT, "no such image: %s", name);
+	return r;
+}
+
+int berth_state_tag_delete(struct berth_state *st, const char *name, struct berth_error **err)
+{
+	const char *args[] = {name};
+	int changes = 0;
+	int r = state_run(st, "DELETE FROM tags WHERE name = ?1", 1, args, &changes, err);
+	if (r < 0)
+		return berth_error_set(err, -r, "untag '%s'", name);
+	if (changes == 0)
+		return berth_error_set(err, ENOENT, "no such image: %s", name);
+	return 0;
+}
+
+int berth_state_image_tags(struct berth_state *st, const char *image_id, char ***ret,
+			   struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare(st, "SELECT name FROM tags WHERE image_id = ?1 ORDER BY name", &stmt,
+			      err);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_text(stmt, 1, image_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+		return state_fail(st, SQLITE_NOMEM, err, "bind");
+	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (strv_push(&v, (const char *)sqlite3_column_text(stmt, 0)) < 0)
+			return -ENOMEM;
+	if (rc != SQLITE_DONE)
+		return state_fail(st, rc, err, "list tags");
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+/* ---- meta ------------------------------------------------------------------ */
+
+int berth_state_meta_get(struct berth_state *st, const char *key, char **ret,
+			 struct berth_error **err)
+{
+	return state_query_text(st, "SELECT value FROM meta WHERE key = ?1", key, ret, err);
+}
+
+int berth_state_meta_set(struct berth_state *st, const char *key, const char *value,
+			 struct berth_error **err)
+{
+	const char *args[] = {key, value};
+	int r = state_run(st,
+			  "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+			  "ON CONFLICT(key) DO UPDATE SET value = ?2",
+			  2, args, NULL, err);
+	if (r < 0)
+		return berth_error_set(err, -r, "state '%s': set '%s'", st->path, key);
+	return 0;
+}

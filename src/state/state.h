@@ -1,0 +1,102 @@
+/* state.h - the public face of berth's state layer: the metadata store.
+ *
+ * One SQLite database per root (<root>/berth.db) in WAL mode, with a schema
+ * version table and forward-only migrations. It records what cannot be
+ * derived from disk: which images exist (keyed by config digest), which tag
+ * names point at them, and small daemon facts (its ID). Blobs and snapshots
+ * themselves live in the image layer; this layer only names them.
+ *
+ * A handle may be shared by threads: every call takes the handle's lock, and
+ * a transaction holds it from begin to commit/rollback, so a request never
+ * sees another request's half-done transaction. Calls block at most the busy
+ * timeout when another process holds the database. */
+#ifndef BERTH_STATE_H
+#define BERTH_STATE_H
+
+#include <stdint.h>
+
+#include "base/base.h"
+
+struct berth_state;
+
+/* The schema version this build writes; older databases are migrated up on
+ * open, newer ones are refused with -EPROTO. */
+#define BERTH_STATE_SCHEMA_VERSION 2
+
+/* An image record. `id` is the config digest ("sha256:…"); `created` is
+ * Unix seconds; `platform` is "os/arch[/variant]". */
+struct berth_state_image {
+	char *id;
+	char *manifest_digest;
+	char *media_type;
+	int64_t size;
+	int64_t created;
+	char *platform;
+};
+
+/* Opens (creating if needed) <root>/berth.db, sets WAL, synchronous=FULL,
+ * foreign keys and a busy timeout, and migrates the schema. `root` must
+ * exist. Caller owns *ret (berth_state_close). Errors: -EPROTO for a schema
+ * newer than this build, -EIO/-EBUSY from SQLite. */
+int berth_state_open(const char *root, struct berth_state **ret, struct berth_error **err);
+void berth_state_close(struct berth_state *st);
+DEFINE_CLEANUP_FUNC(struct berth_state *, berth_state_close)
+#define _cleanup_state_ _cleanup_(berth_state_closep)
+
+/* The schema version recorded in the database. */
+int berth_state_schema_version(struct berth_state *st, int *ret, struct berth_error **err);
+
+/* Transactions: begin takes the handle's lock and the database's write lock
+ * (BEGIN IMMEDIATE, waiting up to the busy timeout: -EBUSY past it); commit
+ * and rollback release both. Calls in between see and make one atomic
+ * change. Not nestable. */
+int berth_state_begin(struct berth_state *st, struct berth_error **err);
+int berth_state_commit(struct berth_state *st, struct berth_error **err);
+void berth_state_rollback(struct berth_state *st);
+
+/* ---- images and tags --------------------------------------------------- */
+
+/* Inserts or replaces the image with img->id. -EINVAL without an id. */
+int berth_state_image_put(struct berth_state *st, const struct berth_state_image *img,
+			  struct berth_error **err);
+/* Looks an image up by id. -ENOENT when absent. Caller owns *ret. */
+int berth_state_image_get(struct berth_state *st, const char *id, struct berth_state_image **ret,
+			  struct berth_error **err);
+/* Deletes an image. -ENOENT when absent, -EBUSY while a tag points at it. */
+int berth_state_image_delete(struct berth_state *st, const char *id, struct berth_error **err);
+/* Every image, newest first. *ret is a NULL-terminated array the caller
+ * frees with berth_state_image_list_free; *ret_n its length. */
+int berth_state_image_list(struct berth_state *st, struct berth_state_image ***ret, size_t *ret_n,
+			   struct berth_error **err);
+int berth_state_image_count(struct berth_state *st, int64_t *ret, struct berth_error **err);
+void berth_state_image_free(struct berth_state_image *img);
+void berth_state_image_list_free(struct berth_state_image **list);
+DEFINE_CLEANUP_FUNC(struct berth_state_image *, berth_state_image_free)
+DEFINE_CLEANUP_FUNC(struct berth_state_image **, berth_state_image_list_free)
+
+/* Points tag `name` ("repo:tag", already normalized by the caller) at
+ * image_id, moving it if it pointed elsewhere. -ENOENT when the image does
+ * not exist. */
+int berth_state_tag_set(struct berth_state *st, const char *name, const char *image_id,
+			struct berth_error **err);
+/* The image a tag points at; -ENOENT when the tag does not exist. Caller
+ * owns *ret_image_id. */
+int berth_state_tag_get(struct berth_state *st, const char *name, char **ret_image_id,
+			struct berth_error **err);
+/* Removes a tag; -ENOENT when it does not exist. */
+int berth_state_tag_delete(struct berth_state *st, const char *name, struct berth_error **err);
+/* The tags of an image, sorted, as a NULL-terminated strv (possibly empty)
+ * the caller frees. */
+int berth_state_image_tags(struct berth_state *st, const char *image_id, char ***ret,
+			   struct berth_error **err);
+
+/* ---- daemon facts -------------------------------------------------------- */
+
+/* A small key/value table for facts the daemon keeps across restarts (its
+ * engine ID). get: -ENOENT when unset; caller owns *ret. */
+int berth_state_meta_get(struct berth_state *st, const char *key, char **ret,
+			 struct berth_error **err);
+int berth_state_meta_set(struct berth_state *st, const char *key, const char *value,
+			 struct berth_error **err);
+
+#endif
