@@ -46,6 +46,8 @@ struct layer_stream {
 	struct archive *tar; /* parses what raw yields */
 	struct image_hasher *hasher;
 	bool raw_eof;
+	uint64_t raw_len;     /* uncompressed bytes seen */
+	size_t pad_left;      /* zeros still to give the tar reader at the end */
 	char inbuf[LAYER_BUF];
 	char outbuf[LAYER_BUF];
 };
@@ -82,18 +84,37 @@ static la_ssize_t raw_read_cb(struct archive *a, void *data, const void **buf)
 	return n;
 }
 
+/* Some writers (umoci insert, seen here) end a layer right after the last
+ * entry's data: no padding to 512 bytes and no end-of-archive blocks. Go's
+ * tar reader, and so podman and containerd, accept that; libarchive calls it
+ * truncated. At the end of the stream the tar reader is given the missing
+ * padding and two zero blocks, which a complete tar never reaches (it stops
+ * at its own end marker). The diff id hashes only the real bytes. */
+static la_ssize_t tar_tail(struct layer_stream *ls, const void **buf)
+{
+	size_t n = ls->pad_left < sizeof(ls->outbuf) ? ls->pad_left : sizeof(ls->outbuf);
+	memset(ls->outbuf, 0, n);
+	ls->pad_left -= n;
+	*buf = ls->outbuf;
+	return (la_ssize_t)n;
+}
+
 static la_ssize_t tar_read_cb(struct archive *a, void *data, const void **buf)
 {
 	struct layer_stream *ls = data;
 	if (ls->raw_eof)
-		return 0;
+		return tar_tail(ls, buf);
 	la_ssize_t n = archive_read_data(ls->raw, ls->outbuf, sizeof(ls->outbuf));
 	if (n < 0) {
 		archive_set_error(a, EIO, "decompress: %s", archive_error_string(ls->raw));
 		return -1;
 	}
-	if (n == 0)
+	if (n == 0) {
 		ls->raw_eof = true;
+		ls->pad_left = (512 - ls->raw_len % 512) % 512 + 1024;
+		return tar_tail(ls, buf);
+	}
+	ls->raw_len += (uint64_t)n;
 	image_hasher_update(ls->hasher, ls->outbuf, (size_t)n);
 	*buf = ls->outbuf;
 	return n;

@@ -472,6 +472,33 @@ static void test_empty_and_garbage(void)
 	case_free(&c);
 }
 
+/* A layer that ends right after its last entry's data, with neither the
+ * padding to 512 bytes nor the end-of-archive blocks (umoci insert writes
+ * these; podman and containerd accept them): it unpacks, and the diff id
+ * is the sha256 of the bytes as they are. */
+static void test_truncated_tail(void)
+{
+	struct lcase c = {0};
+	if (!case_setup(&c, "tail"))
+		return;
+	static const struct tspec ents[] = {{.name = "d/", .type = AE_IFDIR},
+					    {.name = "d/f", .data = "0123456789"}};
+	tar_make(c.tar, FMT_USTAR, FLT_NONE, ents, N(ents));
+	/* ustar: two 512-byte headers, then the 10 data bytes, unpadded. */
+	CHECK(truncate(c.tar, 2 * 512 + 10) == 0);
+	_cleanup_free_ char *diff = NULL, *msg = NULL, *data = NULL;
+	size_t len = 0;
+	CHECK(berth_read_file(AT_FDCWD, c.tar, &data, &len) == 0 && len == 2 * 512 + 10);
+	CHECK_INT(unpack(c.tar, c.target, &diff, &msg), 0);
+	_cleanup_free_ char *want = data ? image_digest_of(data, len) : NULL;
+	CHECK_STR(diff, want);
+	_cleanup_free_ char *f = path_in(c.target, "d/f");
+	_cleanup_free_ char *got = read_text(f);
+	CHECK_STR(got, "0123456789");
+	case_check_decoy(&c);
+	case_free(&c);
+}
+
 /* ---- hostile layers: one test each ---------------------------------------- */
 
 /* Unpacks a hostile tar built from ents; returns the unpack result. */
@@ -884,6 +911,7 @@ int main(void)
 	test_content();
 	test_long_names();
 	test_empty_and_garbage();
+	test_truncated_tail();
 	test_hostile_dotdot();
 	test_hostile_absolute();
 	test_hostile_symlink_write();
