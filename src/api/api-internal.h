@@ -33,6 +33,7 @@ struct api_request {
 	size_t n_params;
 	const char *body;
 	size_t body_len;
+	int body_fd; /* a spooled upload (load, import) at any offset, or -1 */
 };
 
 struct api_reply {
@@ -42,6 +43,7 @@ struct api_reply {
 	const char *content_type;
 	const char *headers[API_MAX_HEADERS][2]; /* static strings */
 	size_t n_headers;
+	struct api_stream *stream; /* set by api_reply_stream: the body comes from it */
 };
 
 /* A handler answers into reply and returns 0, or returns a negative errno
@@ -51,13 +53,23 @@ typedef int (*api_handler_fn)(struct api_request *req, struct api_reply *reply,
 
 struct api_route {
 	const char *method;
-	const char *pattern; /* "/images/{name}/json": {x} is one segment */
+	/* "/images/{name}/json": {x} is one segment; {x*} takes one or more
+	 * (image names have slashes), up to the literal rest of the pattern. */
+	const char *pattern;
 	api_handler_fn fn;
 };
 
 /* Route tables, each ended by a zeroed entry. */
 extern const struct api_route api_system_routes[];
 extern const struct api_route api_image_routes[];
+extern const struct api_route api_transfer_routes[];
+
+/* api-transfer.c */
+/* On a request's first call: for bodies that are image tars (POST
+ * /images/load, /images/create?fromSrc=-) an unlinked temp file to spool
+ * the body into, past API_MAX_BODY; -1 for every other request. */
+int api_transfer_upload_open(struct berth_api_server *srv, struct MHD_Connection *conn,
+			     const char *url, const char *method);
 
 /* api-router.c */
 /* Strips the version prefix, checks it, finds the route, runs it, and
@@ -72,6 +84,29 @@ void api_reply_error(struct api_reply *reply, unsigned status, const char *msg);
 void api_reply_header(struct api_reply *reply, const char *name, const char *value);
 /* A query argument, or NULL. */
 const char *api_query(struct api_request *req, const char *key);
+
+/* api-stream.c: streamed replies (pull progress, push, save). fn runs in
+ * a worker thread and writes the body through the stream; the request
+ * waits until fn writes its first bytes or returns. An error before any
+ * byte becomes an ordinary error reply (404 for a missing manifest); after
+ * that the status is 200 and, with json_errors, the error is sent as
+ * docker's last line {"errorDetail":{"message":…},"error":…}. The worker
+ * is joined when the response is destroyed, so it never outlives the
+ * server. Writes fail with -EPIPE once the client is gone; fn should carry
+ * on or stop, as suits it. userdata belongs to the stream from the call
+ * on: free_fn (may be NULL) frees it once the worker is done, on every
+ * path, errors included. */
+struct api_stream;
+typedef int (*api_stream_fn)(struct api_stream *s, void *userdata, struct berth_error **err);
+int api_reply_stream(struct api_reply *reply, const char *content_type, bool json_errors,
+		     api_stream_fn fn, void *userdata, void (*free_fn)(void *userdata),
+		     struct berth_error **err);
+int api_stream_write(struct api_stream *s, const void *buf, size_t len);
+/* Writes v (stolen) as one compact line. */
+int api_stream_json(struct api_stream *s, json_t *v);
+/* For api-server.c: MHD's reader and free callbacks. */
+ssize_t api_stream_read(void *cls, uint64_t pos, char *buf, size_t max);
+void api_stream_free(void *cls);
 
 /* api-system.c */
 /* Loads or creates the engine ID kept in the state's meta table. */

@@ -35,6 +35,7 @@ unsigned berth_api_status_from_errno(int err)
 
 static const struct api_route *const route_tables[] = {
     api_system_routes,
+    api_transfer_routes, /* before api_image_routes: it shares /images/create */
     api_image_routes,
 };
 
@@ -160,6 +161,16 @@ static int strip_version(const char *url, const char **ret_path, struct berth_er
 
 /* ---- matching -------------------------------------------------------------- */
 
+/* How much of u a {x*} capture takes: everything before the pattern's
+ * literal rest (which must end u), or all of u when the pattern ends. */
+static size_t rest_capture_len(const char *rest, const char *u)
+{
+	size_t rl = strlen(rest), ul = strlen(u);
+	if (rl >= ul || strcmp(u + ul - rl, rest) != 0)
+		return 0;
+	return ul - rl;
+}
+
 /* Matches path against pattern segment by segment; {x} takes any one
  * non-empty segment, captured into req->params. Trailing slashes are not
  * special: "/info/" is not "/info", as with dockerd. */
@@ -171,6 +182,8 @@ static bool route_match(const char *pattern, const char *path, struct api_reques
 		if (*p == '{') {
 			const char *pend = strchr(p, '}');
 			size_t ulen = strcspn(u, "/");
+			if (pend && pend > p && pend[-1] == '*')
+				ulen = rest_capture_len(pend + 1, u);
 			if (!pend || ulen == 0 || req->n_params >= API_MAX_PARAMS)
 				goto nomatch;
 			req->params[req->n_params] = strndup(u, ulen);

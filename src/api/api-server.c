@@ -29,6 +29,7 @@ struct api_conn {
 	char *body;
 	size_t len;
 	bool too_big;
+	int body_fd; /* a spooled upload (api_transfer_upload_open), or -1 */
 	struct timespec start;
 };
 
@@ -176,8 +177,19 @@ static bool on_tcp(struct berth_api_server *srv, struct MHD_Connection *conn)
 
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct api_reply *reply)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-	    reply->len, reply->body ? reply->body : (char *)"", MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *resp;
+	if (reply->stream) {
+		/* MHD owns the stream from here: api_stream_free runs when the
+		 * response is destroyed, whether it was sent or not. */
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, api_stream_read,
+							 reply->stream, api_stream_free);
+		if (!resp)
+			api_stream_free(reply->stream);
+		reply->stream = NULL;
+	} else {
+		resp = MHD_create_response_from_buffer(
+		    reply->len, reply->body ? reply->body : (char *)"", MHD_RESPMEM_MUST_COPY);
+	}
 	if (!resp)
 		return MHD_NO;
 	if (reply->content_type)
@@ -195,7 +207,8 @@ static void answer(struct berth_api_server *srv, struct MHD_Connection *conn, co
 {
 	struct api_reply reply = {.status = 500};
 	struct api_request req = {
-	    .srv = srv, .conn = conn, .method = method, .body = c->body, .body_len = c->len};
+	    .srv = srv, .conn = conn, .method = method, .body = c->body, .body_len = c->len,
+	    .body_fd = c->body_fd};
 	if (c->too_big)
 		api_reply_error(&reply, 413, "request body too large");
 	else if (srv->tls_verify && on_tcp(srv, conn) && tls_check_client(conn) < 0)
@@ -219,7 +232,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!c)
 			return MHD_NO;
 		clock_gettime(CLOCK_MONOTONIC, &c->start);
+		c->body_fd = api_transfer_upload_open(cls, conn, url, method);
 		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_size > 0 && c->body_fd >= 0) {
+		if (berth_write_all(c->body_fd, upload, *upload_size) < 0)
+			c->too_big = true;
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -246,6 +266,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct api_conn *c = *con_cls;
 	if (c) {
+		closep(&c->body_fd);
 		free(c->body);
 		free(c);
 		*con_cls = NULL;

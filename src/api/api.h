@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "base/base.h"
+#include "engine/engine.h"
 #include "state/state.h"
 
 /* The API version spoken, and the oldest a client may ask for. */
@@ -35,6 +36,7 @@ struct berth_api_config {
 	const char *git_commit;
 	const char *build_time;
 	struct berth_state *state; /* borrowed; outlives the server */
+	struct berth_engine *engine; /* borrowed; outlives the server */
 };
 
 struct berth_api_server;

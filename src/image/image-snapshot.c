@@ -209,3 +209,69 @@ int image_snapshots_prepare(struct image_store *s, const struct image_manifest *
 	*ret_dirs = TAKE_PTR(dirs);
 	return 0;
 }
+
+/* Removes snapshots/<hex> under the chain's lock (not waiting: a snapshot
+ * being built now is in use). */
+static int snapshot_remove_hex(int snapfd, const char *hex)
+{
+	char lockname[80];
+	snprintf(lockname, sizeof(lockname), "%s.lock", hex);
+	int lfd = image_lock_take(snapfd, lockname, false);
+	if (lfd < 0)
+		return lfd;
+	int r = image_rm_rf_at(snapfd, hex);
+	image_lock_drop(snapfd, lockname, lfd);
+	return r;
+}
+
+int image_snapshot_remove(struct image_store *s, const char *chain_id, struct berth_error **err)
+{
+	if (!image_digest_valid(chain_id))
+		return berth_error_set(err, EINVAL, "invalid chain id '%s'", chain_id);
+	_cleanup_close_ int snapfd =
+	    openat(image_store_root_fd(s), "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (snapfd < 0)
+		return berth_error_errno(err, errno, "store '%s': snapshots", image_store_root(s));
+	int r = snapshot_remove_hex(snapfd, chain_id + SHA256_PREFIX_LEN);
+	if (r < 0 && r != -ENOENT)
+		return berth_error_errno(err, -r, "remove snapshot %s", chain_id);
+	return r;
+}
+
+static bool chain_kept(char *const *keep, const char *hex)
+{
+	for (char *const *k = keep; k && *k; k++)
+		if (strlen(*k) > SHA256_PREFIX_LEN && strcmp(*k + SHA256_PREFIX_LEN, hex) == 0)
+			return true;
+	return false;
+}
+
+int image_snapshots_prune(struct image_store *s, char *const *keep, size_t *ret_removed,
+			  struct berth_error **err)
+{
+	_cleanup_close_ int snapfd =
+	    openat(image_store_root_fd(s), "snapshots", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = snapfd < 0 ? -1 : fcntl(snapfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return berth_error_errno(err, errno, "store '%s': snapshots", image_store_root(s));
+	}
+	_cleanup_strv_ char **doomed = NULL;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strlen(de->d_name) == 64 && !chain_kept(keep, de->d_name) &&
+		    strv_push(&doomed, de->d_name) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+	closedir(d);
+	size_t n = 0;
+	for (char **p = doomed; p && *p; p++)
+		if (snapshot_remove_hex(snapfd, *p) == 0)
+			n++;
+	if (ret_removed)
+		*ret_removed = n;
+	return 0;
+}

@@ -480,3 +480,23 @@ int image_store_prune(struct image_store *s, char *const *keep, uint64_t *ret_fr
 		*ret_freed = freed;
 	return 0;
 }
+
+int image_store_remove(struct image_store *s, const char *digest, uint64_t *ret_freed,
+		       struct berth_error **err)
+{
+	const char *hex = digest_hex(digest);
+	if (!hex)
+		return berth_error_set(err, EINVAL, "invalid digest '%s'", digest ? digest : "");
+	struct stat st;
+	if (fstatat(s->blobsfd, hex, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? -ENOENT
+					 : berth_error_errno(err, errno, "store '%s': %s", s->root,
+							     digest);
+	if (unlinkat(s->blobsfd, hex, 0) < 0)
+		return errno == ENOENT ? -ENOENT
+				       : berth_error_errno(err, errno, "store '%s': remove %s",
+							   s->root, digest);
+	if (ret_freed)
+		*ret_freed += (uint64_t)st.st_size;
+	return 0;
+}

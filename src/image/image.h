@@ -79,6 +79,11 @@ void image_blob_writer_abort(struct image_blob_writer *w);
 int image_store_prune(struct image_store *s, char *const *keep, uint64_t *ret_freed,
 		      struct berth_error **err);
 
+/* Removes one committed blob (the engine's rmi: blobs no image uses any
+ * more); adds its size to *ret_freed when given. -ENOENT when absent. */
+int image_store_remove(struct image_store *s, const char *digest, uint64_t *ret_freed,
+		       struct berth_error **err);
+
 /* ---- manifests, indexes, configs (OCI and Docker schema 2) ----------- */
 
 #define IMAGE_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -174,5 +179,12 @@ char *image_chain_id(char *const *diff_ids, size_t n);
 int image_snapshots_prepare(struct image_store *s, const struct image_manifest *m,
 			    const struct image_config *c, char ***ret_dirs,
 			    struct berth_error **err);
+/* Removes snapshots/<chain>; -ENOENT when absent, -EWOULDBLOCK while
+ * another caller is building it. */
+int image_snapshot_remove(struct image_store *s, const char *chain_id, struct berth_error **err);
+/* Removes every snapshot whose chain id is not in keep (NULL-terminated
+ * "sha256:…"), skipping those being built; *ret_removed counts them. */
+int image_snapshots_prune(struct image_store *s, char *const *keep, size_t *ret_removed,
+			  struct berth_error **err);
 
 #endif

@@ -46,6 +46,11 @@ static const char *const migrations[] = {
     "CREATE INDEX tags_by_image ON tags(image_id);",
     /* 2: daemon facts (engine ID). */
     "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
+    /* 3: "repo@digest" references (pulls by digest, RepoDigests). */
+    "CREATE TABLE repo_digests ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+    "CREATE INDEX repo_digests_by_image ON repo_digests(image_id);",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == BERTH_STATE_SCHEMA_VERSION,
@@ -594,5 +599,69 @@ int berth_state_meta_set(struct berth_state *st, const char *key, const char *va
 			  2, args, NULL, err);
 	if (r < 0)
 		return berth_error_set(err, -r, "state '%s': set '%s'", st->path, key);
+	return 0;
+}
+
+/* ---- repo digests ------------------------------------------------------------ */
+
+int berth_state_repo_digest_set(struct berth_state *st, const char *name, const char *image_id,
+				struct berth_error **err)
+{
+	const char *args[] = {name, image_id};
+	int r = state_run(st,
+			  "INSERT INTO repo_digests (name, image_id) VALUES (?1, ?2) "
+			  "ON CONFLICT(name) DO UPDATE SET image_id = ?2",
+			  2, args, NULL, err);
+	if (r == -EEXIST) /* the foreign key: no such image */
+		return berth_error_set(err, ENOENT, "no such image: %s", image_id);
+	if (r < 0)
+		return berth_error_set(err, -r, "record '%s'", name);
+	return 0;
+}
+
+int berth_state_repo_digest_get(struct berth_state *st, const char *name, char **ret_image_id,
+				struct berth_error **err)
+{
+	int r = state_query_text(st, "SELECT image_id FROM repo_digests WHERE name = ?1", name,
+				 ret_image_id, err);
+	if (r == -ENOENT)
+		return berth_error_set(err, ENOENT, "no such image: %s", name);
+	return r;
+}
+
+int berth_state_repo_digest_delete(struct berth_state *st, const char *name,
+				   struct berth_error **err)
+{
+	const char *args[] = {name};
+	int changes = 0;
+	int r = state_run(st, "DELETE FROM repo_digests WHERE name = ?1", 1, args, &changes, err);
+	if (r < 0)
+		return berth_error_set(err, -r, "remove '%s'", name);
+	if (changes == 0)
+		return berth_error_set(err, ENOENT, "no such image: %s", name);
+	return 0;
+}
+
+int berth_state_image_repo_digests(struct berth_state *st, const char *image_id, char ***ret,
+				   struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare(st, "SELECT name FROM repo_digests WHERE image_id = ?1 ORDER BY name",
+			      &stmt, err);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_text(stmt, 1, image_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+		return state_fail(st, SQLITE_NOMEM, err, "bind");
+	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (strv_push(&v, (const char *)sqlite3_column_text(stmt, 0)) < 0)
+			return -ENOMEM;
+	if (rc != SQLITE_DONE)
+		return state_fail(st, rc, err, "list repo digests");
+	*ret = TAKE_PTR(v);
 	return 0;
 }

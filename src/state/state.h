@@ -21,7 +21,7 @@ struct berth_state;
 
 /* The schema version this build writes; older databases are migrated up on
  * open, newer ones are refused with -EPROTO. */
-#define BERTH_STATE_SCHEMA_VERSION 2
+#define BERTH_STATE_SCHEMA_VERSION 3
 
 /* An image record. `id` is the config digest ("sha256:…"); `created` is
  * Unix seconds; `platform` is "os/arch[/variant]". */
@@ -89,6 +89,21 @@ int berth_state_tag_delete(struct berth_state *st, const char *name, struct bert
  * the caller frees. */
 int berth_state_image_tags(struct berth_state *st, const char *image_id, char ***ret,
 			   struct berth_error **err);
+
+/* ---- repo digests ---------------------------------------------------------- */
+
+/* "domain/path@sha256:…" references to an image: what a pull by digest
+ * leaves, and the RepoDigests docker reports. Deleted with their image.
+ * set: -ENOENT when the image does not exist; get and delete: -ENOENT when
+ * the reference does not. image_repo_digests: sorted strv, caller frees. */
+int berth_state_repo_digest_set(struct berth_state *st, const char *name, const char *image_id,
+				struct berth_error **err);
+int berth_state_repo_digest_get(struct berth_state *st, const char *name, char **ret_image_id,
+				struct berth_error **err);
+int berth_state_repo_digest_delete(struct berth_state *st, const char *name,
+				   struct berth_error **err);
+int berth_state_image_repo_digests(struct berth_state *st, const char *image_id, char ***ret,
+				   struct berth_error **err);
 
 /* ---- daemon facts -------------------------------------------------------- */
 

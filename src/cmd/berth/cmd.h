@@ -29,6 +29,14 @@ struct berth_verb {
 int cmd_version(struct berth_cli *cli, int argc, char **argv);
 int cmd_info(struct berth_cli *cli, int argc, char **argv);
 int cmd_images(struct berth_cli *cli, int argc, char **argv);
+int cmd_pull(struct berth_cli *cli, int argc, char **argv);
+int cmd_image(struct berth_cli *cli, int argc, char **argv);
+int cmd_tag(struct berth_cli *cli, int argc, char **argv);
+int cmd_rmi(struct berth_cli *cli, int argc, char **argv);
+int cmd_history(struct berth_cli *cli, int argc, char **argv);
+/* cmd-image.c: one request whose (last) JSON answer comes back in *ret
+ * (may be NULL); prints docker's error line and returns 1 on failure. */
+int image_request(struct berth_cli *cli, const char *method, const char *path, json_t **ret);
 
 /* ---- client.c --------------------------------------------------------- */
 
@@ -57,5 +65,27 @@ int berth_client_get_json(struct berth_client *c, const char *path, json_t **ret
 void format_size(char *buf, size_t len, double bytes);
 /* "3 days ago", "About an hour ago". */
 void format_ago(char *buf, size_t len, int64_t unix_seconds);
+
+/* ---- client-transfer.c: uploads, downloads, streamed JSON lines ------- */
+
+struct berth_transfer {
+	const char *method;
+	const char *path; /* without the version prefix, query escaped */
+	int in_fd;	  /* the request body, or -1 */
+	int out_fd;	  /* the 2xx body goes here, or -1 for JSON lines */
+	void (*on_json)(json_t *line, void *userdata); /* each JSON line */
+	void *userdata;
+};
+/* Runs one request (connecting, or auto-starting berthd, first). An error
+ * status's message or a streamed {"error"} line becomes *err. Blocks. */
+int berth_client_transfer(struct berth_cli *cli, const struct berth_transfer *t,
+			  struct berth_error **err);
+/* URL-escapes s for a query value; caller frees. */
+char *berth_client_escape(const char *s);
+
+int cmd_push(struct berth_cli *cli, int argc, char **argv);
+int cmd_save(struct berth_cli *cli, int argc, char **argv);
+int cmd_load(struct berth_cli *cli, int argc, char **argv);
+int cmd_import(struct berth_cli *cli, int argc, char **argv);
 
 #endif

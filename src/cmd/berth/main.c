@@ -16,8 +16,17 @@
 #include "cmd.h"
 
 static const struct berth_verb verbs[] = {
+    {"history", cmd_history, "Show the history of an image"},
+    {"image", cmd_image, "Manage images"},
     {"images", cmd_images, "List images"},
     {"info", cmd_info, "Display system-wide information"},
+    {"pull", cmd_pull, "Download an image from a registry"},
+    {"rmi", cmd_rmi, "Remove one or more images"},
+    {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
+    {"push", cmd_push, "Upload an image to a registry"},
+    {"save", cmd_save, "Save images to a tar archive"},
+    {"load", cmd_load, "Load images from a tar archive"},
+    {"import", cmd_import, "Create an image from a filesystem tarball"},
     {"version", cmd_version, "Show the berth version information"},
 };
 

@@ -1,7 +1,7 @@
 /* berthd - the berth daemon.
  *
  * Parses flags, makes the root and run-root directories, takes the pid
- * file lock (one daemon per run root), opens the state store and starts
+ * file lock (one daemon per run root), opens the engine (store and state) and starts
  * the API server; then waits for SIGTERM or SIGINT and takes everything
  * down in reverse (the socket and the pid file are removed). The signals
  * are blocked before any thread starts, so only the main thread ever
@@ -20,6 +20,7 @@
 
 #include "api/api.h"
 #include "base/base.h"
+#include "engine/engine.h"
 #include "state/state.h"
 
 #ifndef BERTH_VERSION
@@ -263,10 +264,12 @@ static int serve(const struct options *o, const sigset_t *stop_signals)
 	    (r = pidfile_take(o->run_root, &pid_fd, &pid_path)) < 0)
 		return r;
 
-	_cleanup_state_ struct berth_state *state = NULL;
-	r = berth_state_open(o->root, &state, &err);
+	_cleanup_(berth_engine_closep) struct berth_engine *engine = NULL;
+	struct berth_engine_config ecfg = {.root = o->root, .run_root = o->run_root};
+	r = berth_engine_open(&ecfg, &engine, &err);
 	if (r >= 0) {
-		cfg.state = state;
+		cfg.engine = engine;
+		cfg.state = berth_engine_state(engine);
 		_cleanup_(berth_api_server_stopp) struct berth_api_server *srv = NULL;
 		r = berth_api_server_start(&cfg, &srv, &err);
 		if (r >= 0) {

@@ -166,8 +166,9 @@ test_images() {
 	v=$(api /v1.44/images/json)
 	assert_eq "$id" "$(jq -r '.[0].Id' <<<"$v")" Id
 	assert_eq '["registry.local:5000/busybox:1.36"]' "$(jq -c '.[0].RepoTags' <<<"$v")" RepoTags
-	assert_eq "registry.local:5000/busybox@sha256:$(printf 'd%.0s' $(seq 64))" \
-		"$(jq -r '.[0].RepoDigests[0]' <<<"$v")" RepoDigests
+	# RepoDigests come from pulls and pushes (tests/integration/images); a
+	# record written straight into the database has none, as in docker.
+	assert_eq '[]' "$(jq -c '.[0].RepoDigests' <<<"$v")" RepoDigests
 	assert_eq 4260000 "$(jq '.[0].Size' <<<"$v")" Size
 	assert_eq 1 "$(api /info | jq .Images)" "Images in /info"
 	local out

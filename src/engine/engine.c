@@ -1,0 +1,129 @@
+/* engine.c - the engine context: opening, closing, registry clients and
+ * credentials.
+ *
+ * A context owns the content store and the state handle under one root and
+ * the options every registry client it makes shares (insecure registries,
+ * the auth file). Image operations live in engine-image*.c, transfers
+ * (push, save, load, import) in engine-transfer.c; berthd opens one context
+ * and hands it to the API server, whose request threads share it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-internal.h"
+
+static int strv_copy(char *const *src, char ***ret)
+{
+	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	for (char *const *p = src; p && *p; p++)
+		if (strv_push(&v, *p) < 0)
+			return -ENOMEM;
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+int berth_engine_open(const struct berth_engine_config *cfg, struct berth_engine **ret,
+		      struct berth_error **err)
+{
+	if (!cfg || !cfg->root)
+		return berth_error_set(err, EINVAL, "engine: no root");
+	_cleanup_(berth_engine_closep) struct berth_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->root = strdup(cfg->root);
+	e->run_root = strdup(cfg->run_root ? cfg->run_root : "/run/berth");
+	e->auth_file = cfg->auth_file ? strdup(cfg->auth_file)
+				      : berth_strdup_printf("%s/auth.json", cfg->root);
+	if (!e->root || !e->run_root || !e->auth_file ||
+	    strv_copy(cfg->insecure_registries, &e->insecure_registries) < 0)
+		return berth_error_set(err, ENOMEM, "engine");
+	int r = berth_mkdir_p(e->root, 0711);
+	if (r < 0)
+		return berth_error_errno(err, -r, "engine: create '%s'", e->root);
+	r = image_store_open(e->root, &e->store, err);
+	if (r < 0)
+		return r;
+	r = berth_state_open(e->root, &e->state, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(e);
+	return 0;
+}
+
+void berth_engine_close(struct berth_engine *e)
+{
+	if (!e)
+		return;
+	berth_state_close(e->state);
+	image_store_free(e->store);
+	strv_free(e->insecure_registries);
+	free(e->auth_file);
+	free(e->root);
+	free(e->run_root);
+	free(e);
+}
+
+struct berth_state *berth_engine_state(struct berth_engine *e)
+{
+	return e->state;
+}
+
+struct image_store *berth_engine_store(struct berth_engine *e)
+{
+	return e->store;
+}
+
+int berth_engine_registry_client(struct berth_engine *e, const struct registry_credentials *cred,
+				 struct registry_client **ret, struct berth_error **err)
+{
+	struct registry_options o = {
+	    .insecure = e->insecure_registries,
+	    .auth_file = e->auth_file,
+	    .credentials = cred,
+	};
+	return registry_client_new(&o, ret, err);
+}
+
+/* "https://index.docker.io/v1/" and friends, as docker login sends them,
+ * name Docker Hub; anything else loses its scheme and trailing slash. */
+static char *registry_name(const char *registry)
+{
+	if (!registry || !*registry || strstr(registry, "index.docker.io") ||
+	    strcmp(registry, "docker.io") == 0 || strstr(registry, "registry-1.docker.io"))
+		return strdup("docker.io");
+	const char *s = strstr(registry, "://");
+	s = s ? s + 3 : registry;
+	size_t n = strcspn(s, "/");
+	return strndup(s, n);
+}
+
+int berth_engine_login(struct berth_engine *e, const char *registry,
+		       const struct registry_credentials *cred, struct berth_error **err)
+{
+	_cleanup_free_ char *name = registry_name(registry);
+	_cleanup_(registry_client_freep) struct registry_client *c = NULL;
+	if (!name)
+		return -ENOMEM;
+	int r = berth_engine_registry_client(e, NULL, &c, err);
+	if (r < 0)
+		return r;
+	return registry_login(c, name, cred, err);
+}
+
+int berth_engine_logout(struct berth_engine *e, const char *registry, struct berth_error **err)
+{
+	_cleanup_free_ char *name = registry_name(registry);
+	_cleanup_(registry_client_freep) struct registry_client *c = NULL;
+	if (!name)
+		return -ENOMEM;
+	int r = berth_engine_registry_client(e, NULL, &c, err);
+	if (r < 0)
+		return r;
+	r = registry_logout(c, name, NULL);
+	if (r == -ENOENT)
+		return berth_error_set(err, ENOENT, "not logged in to %s", name);
+	if (r < 0)
+		return berth_error_set(err, -r, "log out of %s", name);
+	return 0;
+}
