@@ -277,6 +277,20 @@ static int handle_auth(struct api_request *req, struct api_reply *reply, struct 
 					"IdentityToken", ""));
 }
 
+/* DELETE /auth?serveraddress=: forget stored credentials. A berth extension
+ * for `berth logout` (docker's logout never reaches the daemon). */
+static int handle_logout(struct api_request *req, struct api_reply *reply,
+			 struct berth_error **err)
+{
+	const char *server = api_query(req, "serveraddress");
+	if (!server || !*server)
+		return berth_error_set(err, EINVAL, "logout: serveraddress is required");
+	int r = berth_engine_logout(engine(req), server, err);
+	if (r < 0)
+		return r;
+	return api_reply_json(reply, 200, json_pack("{s:s}", "Status", "Logged out"));
+}
+
 const struct api_route api_image_routes[] = {
     {"GET", "/images/json", handle_images_list},
     {"POST", "/images/create", handle_images_create},
@@ -286,5 +300,6 @@ const struct api_route api_image_routes[] = {
     {"POST", "/images/{name*}/tag", handle_image_tag},
     {"DELETE", "/images/{name*}", handle_image_delete},
     {"POST", "/auth", handle_auth},
+    {"DELETE", "/auth", handle_logout},
     {0},
 };

@@ -84,6 +84,8 @@ int berth_client_transfer(struct berth_cli *cli, const struct berth_transfer *t,
 char *berth_client_escape(const char *s);
 
 int cmd_push(struct berth_cli *cli, int argc, char **argv);
+int cmd_login(struct berth_cli *cli, int argc, char **argv);
+int cmd_logout(struct berth_cli *cli, int argc, char **argv);
 int cmd_save(struct berth_cli *cli, int argc, char **argv);
 int cmd_load(struct berth_cli *cli, int argc, char **argv);
 int cmd_import(struct berth_cli *cli, int argc, char **argv);

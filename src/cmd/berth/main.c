@@ -26,6 +26,8 @@ static const struct berth_verb verbs[] = {
     {"push", cmd_push, "Upload an image to a registry"},
     {"save", cmd_save, "Save images to a tar archive"},
     {"load", cmd_load, "Load images from a tar archive"},
+    {"login", cmd_login, "Log in to a registry"},
+    {"logout", cmd_logout, "Log out from a registry"},
     {"import", cmd_import, "Create an image from a filesystem tarball"},
     {"version", cmd_version, "Show the berth version information"},
 };

@@ -178,7 +178,61 @@ test_docker_cli() {
 	stop_berthd
 }
 
+# A registry with basic auth (bcrypt htpasswd, which is all docker-registry
+# takes): pull refused, login, pull works, logout, refused again.
+start_auth_registry() {
+	local port n dir=$REG_DIR/auth
+	port=$(free_port)
+	mkdir -p "$dir/data"
+	/usr/bin/python3 -W ignore -c 'import crypt, sys
+print("%s:%s" % (sys.argv[1], crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH))))' \
+		berth s3cret-pw >"$dir/htpasswd" || return 1
+	printf 'version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: {rootdirectory: %s}\nauth:\n  htpasswd: {realm: berth-test, path: %s}\nhttp: {addr: 127.0.0.1:%s}\n' \
+		"$dir/data" "$dir/htpasswd" "$port" >"$dir/config.yml"
+	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 </dev/null &
+	AUTH_PID=$!
+	for n in $(seq 100); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 401 ] && break
+		sleep 0.1
+	done
+	AUTH_REG=127.0.0.1:$port
+}
+
+test_login_logout() {
+	need_setup
+	start_auth_registry || fail "cannot start the auth registry"
+	skopeo copy -q --dest-tls-verify=false --dest-creds berth:s3cret-pw \
+		"oci:$SUITE_TMP/oci:1" "docker://$AUTH_REG/private/busybox:1" >/dev/null ||
+		{ kill "$AUTH_PID"; fail "skopeo could not push to the auth registry"; }
+	start_berthd
+	b_out pull "$AUTH_REG/private/busybox:1"
+	[ "$RC" -ne 0 ] || fail "pull without credentials succeeded"
+	assert_contains "$ERR" "authentication" "pull without credentials"
+	b_out login -u berth -p wrong-pw "$AUTH_REG"
+	[ "$RC" -ne 0 ] || fail "login with a wrong password succeeded"
+	[ ! -e "$T/root/auth.json" ] || ! grep -q "$AUTH_REG" "$T/root/auth.json" ||
+		fail "a refused login was stored"
+	b_out login -u berth -p s3cret-pw "$AUTH_REG"
+	assert_eq 0 "$RC" "login exit ($ERR)"
+	assert_contains "$OUT" "Login Succeeded" "login output"
+	assert_eq 600 "$(stat -c %a "$T/root/auth.json")" "auth file mode"
+	! grep -q s3cret-pw "$T/root/auth.json" || fail "password stored in clear"
+	jq -e --arg r "$AUTH_REG" '.auths[$r].auth' "$T/root/auth.json" >/dev/null ||
+		fail "auth file is not in Docker's config.json format"
+	b_out pull "$AUTH_REG/private/busybox:1"
+	assert_eq 0 "$RC" "pull after login ($ERR)"
+	b_out logout "$AUTH_REG"
+	assert_eq 0 "$RC" "logout exit ($ERR)"
+	b_out rmi "$AUTH_REG/private/busybox:1"
+	b_out pull "$AUTH_REG/private/busybox:1"
+	[ "$RC" -ne 0 ] || fail "pull after logout succeeded"
+	stop_berthd
+	kill "$AUTH_PID"
+	wait "$AUTH_PID" 2>/dev/null || true # 143: ended by our TERM
+}
+
 run_test images/berth test_berth_images
+run_test images/login-logout test_login_logout
 run_test images/docker-cli test_docker_cli
 
 stop_registry
