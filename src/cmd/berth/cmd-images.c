@@ -59,8 +59,25 @@ static void short_id(char *buf, size_t len, const char *id)
 }
 
 struct row {
-	char repo[256], tag[128], id[16], created[48], size[16];
+	char repo[256], tag[128], id[16], created[48], size[16], digest[80];
 };
+
+/* The digest of repo in an image's RepoDigests ("repo@sha256:…"), or
+ * "<none>". */
+static void repo_digest(json_t *img, const char *repo, char *buf, size_t len)
+{
+	size_t i, n = strlen(repo);
+	json_t *d;
+	snprintf(buf, len, "<none>");
+	json_array_foreach(json_object_get(img, "RepoDigests"), i, d)
+	{
+		const char *s = json_string_value(d);
+		if (s && strncmp(s, repo, n) == 0 && s[n] == '@') {
+			snprintf(buf, len, "%s", s + n + 1);
+			return;
+		}
+	}
+}
 
 /* One row per repository:tag of each image. Caller frees *ret. */
 static int build_rows(json_t *list, struct row **ret, size_t *ret_n)
@@ -78,7 +95,7 @@ static int build_rows(json_t *list, struct row **ret, size_t *ret_n)
 			return -ENOMEM;
 		}
 		rows = grown;
-		struct row base = {.repo = "<none>", .tag = "<none>"};
+		struct row base = {.repo = "<none>", .tag = "<none>", .digest = "<none>"};
 		short_id(base.id, sizeof(base.id),
 			 json_string_value(json_object_get(img, "Id")) ?: "");
 		format_ago(base.created, sizeof(base.created),
@@ -97,6 +114,7 @@ static int build_rows(json_t *list, struct row **ret, size_t *ret_n)
 				 (int)(colon ? colon - name : (long)strlen(name)), name);
 			snprintf(rows[n].tag, sizeof(rows[n].tag), "%s",
 				 colon ? colon + 1 : "<none>");
+			repo_digest(img, rows[n].repo, rows[n].digest, sizeof(rows[n].digest));
 			n++;
 		}
 	}
@@ -105,21 +123,86 @@ static int build_rows(json_t *list, struct row **ret, size_t *ret_n)
 	return 0;
 }
 
-static void print_table(const struct row *rows, size_t n)
+static void print_table(const struct row *rows, size_t n, bool digests)
 {
-	int w[4] = {(int)strlen("REPOSITORY"), (int)strlen("TAG"), (int)strlen("IMAGE ID"),
-		    (int)strlen("CREATED")};
+	enum { NCOL = 6 };
+	static const char *const heads[NCOL] = {"REPOSITORY", "TAG",	 "DIGEST",
+						"IMAGE ID",   "CREATED", "SIZE"};
+	int w[NCOL];
+	for (size_t c = 0; c < NCOL; c++)
+		w[c] = (int)strlen(heads[c]);
 	for (size_t i = 0; i < n; i++) {
-		const char *cols[] = {rows[i].repo, rows[i].tag, rows[i].id, rows[i].created};
-		for (size_t c = 0; c < 4; c++)
+		const char *cols[NCOL] = {rows[i].repo, rows[i].tag,	  rows[i].digest,
+					  rows[i].id,	rows[i].created, rows[i].size};
+		for (size_t c = 0; c < NCOL; c++)
 			if ((int)strlen(cols[c]) > w[c])
 				w[c] = (int)strlen(cols[c]);
 	}
-	printf("%-*s   %-*s   %-*s   %-*s   %s\n", w[0], "REPOSITORY", w[1], "TAG", w[2],
-	       "IMAGE ID", w[3], "CREATED", "SIZE");
-	for (size_t i = 0; i < n; i++)
-		printf("%-*s   %-*s   %-*s   %-*s   %s\n", w[0], rows[i].repo, w[1], rows[i].tag,
-		       w[2], rows[i].id, w[3], rows[i].created, rows[i].size);
+	for (size_t i = 0; i <= n; i++) {
+		const char *cols[NCOL];
+		for (size_t c = 0; c < NCOL; c++)
+			cols[c] = heads[c];
+		if (i > 0) {
+			const struct row *r = &rows[i - 1];
+			const char *v[NCOL] = {r->repo, r->tag, r->digest, r->id, r->created, r->size};
+			memcpy(cols, v, sizeof(cols));
+		}
+		for (size_t c = 0; c < NCOL; c++) {
+			if (c == 2 && !digests)
+				continue;
+			if (c == NCOL - 1)
+				printf("%s\n", cols[c]);
+			else
+				printf("%-*s   ", w[c], cols[c]);
+		}
+	}
+}
+
+/* --format: docker's Go template fields for images, nothing more:
+ * {{.Repository}} {{.Tag}} {{.Digest}} {{.ID}} {{.CreatedSince}} {{.Size}};
+ * other text is printed as is, "\t" as a tab. Returns -EINVAL on an
+ * unknown field. */
+static int print_format(const struct row *rows, size_t n, const char *fmt)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		const struct {
+			const char *name, *value;
+		} fields[] = {{"Repository", r->repo}, {"Tag", r->tag},	     {"Digest", r->digest},
+			      {"ID", r->id},	       {"CreatedSince", r->created}, {"Size", r->size}};
+		for (const char *p = fmt; *p;) {
+			if (p[0] == '\\' && p[1] == 't') {
+				putchar('\t');
+				p += 2;
+				continue;
+			}
+			const char *end = strncmp(p, "{{", 2) == 0 ? strstr(p, "}}") : NULL;
+			if (!end) {
+				putchar(*p++);
+				continue;
+			}
+			const char *name = p + 2;
+			while (*name == ' ')
+				name++;
+			size_t len = (size_t)(end - name);
+			while (len > 0 && name[len - 1] == ' ')
+				len--;
+			size_t f = 0;
+			while (f < ARRAY_SIZE(fields) &&
+			       !(name[0] == '.' && strlen(fields[f].name) == len - 1 &&
+				 strncmp(name + 1, fields[f].name, len - 1) == 0))
+				f++;
+			if (f == ARRAY_SIZE(fields)) {
+				fprintf(stderr, "berth images: --format: unknown field '%.*s'\n",
+					(int)len, name);
+				return -EINVAL;
+			}
+			fputs(fields[f].value, stdout);
+			p = end + 2;
+		}
+		putchar('\n');
+	}
+	return 0;
 }
 
 static void print_quiet(json_t *list)
@@ -138,14 +221,22 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"digests", no_argument, NULL, 'D'},
+	    {"format", required_argument, NULL, 'F'},
 	    {0},
 	};
-	bool quiet = false;
+	bool quiet = false, digests = false;
+	const char *format = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "q", longopts, NULL)) != -1) {
-		if (c != 'q')
+		if (c == 'q')
+			quiet = true;
+		else if (c == 'D')
+			digests = true;
+		else if (c == 'F')
+			format = optarg;
+		else
 			return 125;
-		quiet = true;
 	}
 	_cleanup_error_ struct berth_error *err = NULL;
 	_cleanup_json_ json_t *list = NULL;
@@ -164,6 +255,8 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv)
 		fprintf(stderr, "berth: out of memory\n");
 		return 1;
 	}
-	print_table(rows, n);
+	if (format)
+		return print_format(rows, n, format) < 0 ? 1 : 0;
+	print_table(rows, n, digests);
 	return 0;
 }

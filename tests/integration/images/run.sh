@@ -107,6 +107,14 @@ test_berth_images() {
 	local id
 	id=$(b image inspect "$REG/test/busybox:1" | jq -r '.[0].Id')
 	assert_eq "$(b images -q)" "${id:7:12}" "images -q"
+	assert_eq "$REG/test/busybox:1 ${id:7:12} $DIGEST" \
+		"$(b images --format '{{.Repository}}:{{.Tag}} {{.ID}} {{ .Digest }}')" "images --format"
+	b images --digests | head -1 | grep -q '^REPOSITORY  *TAG  *DIGEST  *IMAGE ID  *CREATED  *SIZE$' ||
+		fail "images --digests header: $(b images --digests | head -1)"
+	assert_contains "$(b images --digests)" "$DIGEST" "images --digests"
+	b_out images --format '{{.Nope}}'
+	assert_eq 1 "$RC" "images --format with an unknown field"
+	assert_contains "$ERR" "unknown field '.Nope'" "images --format error"
 	b image inspect "$REG/test/busybox:1" >"$T/inspect.json"
 	assert_eq "$DIFF_IDS" "$(jq -c '.[0].RootFS.Layers' "$T/inspect.json")" "RootFS.Layers"
 	assert_eq '["sh"]' "$(jq -c '.[0].Config.Cmd' "$T/inspect.json")" "Config.Cmd"
