@@ -205,3 +205,16 @@ int cmd_image(struct berth_cli *cli, int argc, char **argv)
 	fprintf(stderr, "berth: 'image %s' is not a berth command.\n", argv[1]);
 	return 125;
 }
+
+/* `berth system prune [-a] [-f]`: with images the only objects so far, it
+ * is `image prune`; containers, networks and volumes join it with their
+ * issues. */
+int cmd_system(struct berth_cli *cli, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "prune") != 0) {
+		fprintf(stderr, "Usage: berth system prune [-a] [-f]\n");
+		return 1;
+	}
+	optind = 1;
+	return image_prune(cli, argc - 1, argv + 1);
+}

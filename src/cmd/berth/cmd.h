@@ -85,6 +85,7 @@ char *berth_client_escape(const char *s);
 
 int cmd_push(struct berth_cli *cli, int argc, char **argv);
 int cmd_login(struct berth_cli *cli, int argc, char **argv);
+int cmd_system(struct berth_cli *cli, int argc, char **argv);
 int cmd_logout(struct berth_cli *cli, int argc, char **argv);
 int cmd_save(struct berth_cli *cli, int argc, char **argv);
 int cmd_load(struct berth_cli *cli, int argc, char **argv);

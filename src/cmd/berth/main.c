@@ -29,6 +29,7 @@ static const struct berth_verb verbs[] = {
     {"login", cmd_login, "Log in to a registry"},
     {"logout", cmd_logout, "Log out from a registry"},
     {"import", cmd_import, "Create an image from a filesystem tarball"},
+    {"system", cmd_system, "Manage berth (system prune)"},
     {"version", cmd_version, "Show the berth version information"},
 };
 

@@ -37,6 +37,7 @@ struct options {
 	const char *root;
 	const char *run_root;
 	char **hosts; /* strv of unix://… and tcp://… */
+	char **insecure_registries; /* --insecure-registry, as dockerd's */
 	const char *tls_ca, *tls_cert, *tls_key;
 	bool tls_verify;
 	bool insecure_tcp;
@@ -59,6 +60,9 @@ static void usage(FILE *f)
 	    "      --tlscert FILE      server certificate\n"
 	    "      --tlskey FILE       server key\n"
 	    "      --insecure-tcp      allow tcp:// without TLS (anyone who can connect is root)\n"
+	    "      --insecure-registry HOST[:PORT]\n"
+	    "                          a registry that may use HTTP or unverified HTTPS; repeatable\n"
+	    "                          (loopback registries always may, as in docker)\n"
 	    "  -D, --debug             log every request\n"
 	    "  -v, --version           print the version\n");
 }
@@ -70,7 +74,8 @@ enum {
 	OPT_TLSCA,
 	OPT_TLSCERT,
 	OPT_TLSKEY,
-	OPT_INSECURE
+	OPT_INSECURE,
+	OPT_INSECURE_REGISTRY
 };
 
 /* Returns 0 to run, 1 when done (help, version), -EINVAL on bad usage. */
@@ -86,6 +91,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"tlscert", required_argument, NULL, OPT_TLSCERT},
 	    {"tlskey", required_argument, NULL, OPT_TLSKEY},
 	    {"insecure-tcp", no_argument, NULL, OPT_INSECURE},
+	    {"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
 	    {"debug", no_argument, NULL, 'D'},
 	    {"version", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -118,6 +124,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_INSECURE:
 			o->insecure_tcp = true;
+			break;
+		case OPT_INSECURE_REGISTRY:
+			if (strv_push(&o->insecure_registries, optarg) < 0)
+				return -ENOMEM;
 			break;
 		case 'D':
 			o->debug = true;
@@ -265,7 +275,8 @@ static int serve(const struct options *o, const sigset_t *stop_signals)
 		return r;
 
 	_cleanup_(berth_engine_closep) struct berth_engine *engine = NULL;
-	struct berth_engine_config ecfg = {.root = o->root, .run_root = o->run_root};
+	struct berth_engine_config ecfg = {.root = o->root, .run_root = o->run_root,
+					   .insecure_registries = o->insecure_registries};
 	r = berth_engine_open(&ecfg, &engine, &err);
 	if (r >= 0) {
 		cfg.engine = engine;
@@ -290,9 +301,10 @@ static int serve(const struct options *o, const sigset_t *stop_signals)
 int main(int argc, char **argv)
 {
 	struct options o = {.root = "/var/lib/berth", .run_root = "/run/berth"};
-	_cleanup_strv_ char **hosts = NULL;
+	_cleanup_strv_ char **hosts = NULL, **insecure = NULL;
 	int r = parse_options(argc, argv, &o);
 	hosts = o.hosts;
+	insecure = o.insecure_registries;
 	if (r != 0) {
 		if (r < 0)
 			usage(stderr);

@@ -162,6 +162,12 @@ test_berth_images() {
 	assert_contains "$OUT" "Total reclaimed space" "prune"
 	assert_eq "" "$(b images -q)" "prune -a"
 	[ -z "$(ls -A "$T/root/blobs/sha256")" ] || fail "blobs left after prune"
+	# system prune: images are all it covers so far
+	b pull -q "$REG/test/busybox:1" >/dev/null || fail "re-pull"
+	b_out system prune -a -f
+	assert_eq 0 "$RC" "system prune ($ERR)"
+	assert_eq "" "$(b images -q)" "system prune -a"
+	[ -z "$(ls -A "$T/root/snapshots" 2>/dev/null | grep -v '^\.')" ] || fail "snapshots left after system prune"
 	stop_berthd
 }
 
