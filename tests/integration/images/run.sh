@@ -162,8 +162,12 @@ test_berth_images() {
 	assert_contains "$OUT" "Total reclaimed space" "prune"
 	assert_eq "" "$(b images -q)" "prune -a"
 	[ -z "$(ls -A "$T/root/blobs/sha256")" ] || fail "blobs left after prune"
+	# on a terminal: one line per layer redrawn in place, with a bar
+	script -qec "$BERTH -H unix://$SOCK pull $REG/test/busybox:1" /dev/null </dev/null >"$T/tty.out" 2>&1 ||
+		fail "pull on a tty: $(cat "$T/tty.out")"
+	grep -q $'\033\\[[0-9]*A' "$T/tty.out" || fail "pull on a tty: no cursor movement"
+	grep -q 'Pull complete' "$T/tty.out" || fail "pull on a tty: no 'Pull complete'"
 	# system prune: images are all it covers so far
-	b pull -q "$REG/test/busybox:1" >/dev/null || fail "re-pull"
 	b_out system prune -a -f
 	assert_eq 0 "$RC" "system prune ($ERR)"
 	assert_eq "" "$(b images -q)" "system prune -a"
