@@ -3,10 +3,13 @@
 # against Debian's docker-registry on 127.0.0.1, driven by registry-tool
 # (tests/integration/registry/registry-tool.c) and checked with skopeo.
 #
-# Two registries are started for the family, each on a free port with its
-# own config and storage under the suite's temp dir: an open one and one
-# with htpasswd basic auth. Test images are made from busybox-static with
-# umoci and pushed with skopeo. Both registries are stopped by pid at the end.
+# Three registries are started for the family, each on a free port with its
+# own config and storage under the suite's temp dir: an open one, one with
+# htpasswd basic auth, and one with docker's token auth whose token server is
+# token-server.py (RS256 JWTs signed with a throwaway key and self-signed
+# certificate made by openssl; the registry trusts that certificate). Test
+# images are made from busybox-static with umoci and pushed with skopeo. The
+# registries and the token server are stopped by pid at the end.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
@@ -25,9 +28,12 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_registry NAME [HTPASSWD]: prints the port; storage in $REG_DIR/NAME/data.
+# start_registry NAME [HTPASSWD] [TOKEN_REALM TOKEN_CERT]: port in
+# $REG_DIR/NAME/port; storage in $REG_DIR/NAME/data. With a token realm the
+# registry uses token auth (service berth-test-registry, issuer
+# berth-test-issuer) and trusts tokens whose x5c chains to TOKEN_CERT.
 start_registry() {
-	local name=$1 htpasswd=${2:-} dir=$REG_DIR/$1 port n
+	local name=$1 htpasswd=${2:-} realm=${3:-} cert=${4:-} dir=$REG_DIR/$1 port n
 	port=$(free_port)
 	mkdir -p "$dir/data"
 	{
@@ -40,6 +46,9 @@ start_registry() {
 		if [ -n "$htpasswd" ]; then
 			echo "auth:"
 			echo "  htpasswd: {realm: berth-test, path: $htpasswd}"
+		elif [ -n "$realm" ]; then
+			echo "auth:"
+			echo "  token: {realm: \"$realm\", service: berth-test-registry, issuer: berth-test-issuer, rootcertbundle: $cert}"
 		fi
 	} >"$dir/config.yml"
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 </dev/null &
@@ -61,6 +70,27 @@ stop_registries() {
 	REG_PIDS=()
 }
 trap stop_registries EXIT
+
+# start_token_server: key and self-signed certificate in $REG_DIR/token,
+# token-server.py on a free port (in $REG_DIR/token/port), its log of
+# issued and refused tokens in $REG_DIR/token/issued.log.
+start_token_server() {
+	local dir=$REG_DIR/token n
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=berth-test-token-signer \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" >"$dir/openssl.log" 2>&1 || return 1
+	: >"$dir/issued.log"
+	python3 "$HERE/token-server.py" --key "$dir/key.pem" --cert "$dir/cert.pem" \
+		--issuer berth-test-issuer --port-file "$dir/port" --log "$dir/issued.log" \
+		--user berth --password t0ken-pw >"$dir/log" 2>&1 </dev/null &
+	REG_PIDS+=($!)
+	echo "$!" >"$dir/pid"
+	for n in $(seq 100); do
+		[ -s "$dir/port" ] && break
+		sleep 0.1
+	done
+	[ -s "$dir/port" ]
+}
 
 # make_htpasswd FILE USER PASSWORD: docker-registry takes bcrypt only.
 make_htpasswd() {
@@ -96,7 +126,7 @@ SETUP_ERR=
 setup() {
 	[ -n "$TOOL" ] || { SETUP_ERR="registry-tool not built (meson build dir 'build')"; return; }
 	local c
-	for c in docker-registry skopeo umoci curl jq sha256sum; do
+	for c in docker-registry skopeo umoci curl jq sha256sum openssl python3; do
 		command -v $c >/dev/null || { SETUP_ERR="$c not installed"; return; }
 	done
 	mkdir -p "$REG_DIR"
@@ -106,20 +136,33 @@ setup() {
 	make_htpasswd "$REG_DIR/htpasswd" berth s3cret-pw || { SETUP_ERR="cannot make a bcrypt htpasswd"; return; }
 	start_registry auth "$REG_DIR/htpasswd"
 	AUTH=127.0.0.1:$(cat "$REG_DIR/auth/port")
+	start_token_server || { SETUP_ERR="token server did not start: $(tail -3 "$REG_DIR/token/log" "$REG_DIR/token/openssl.log" 2>/dev/null)"; return; }
+	TOKEN_LOG=$REG_DIR/token/issued.log
+	start_registry tokreg "" "http://127.0.0.1:$(cat "$REG_DIR/token/port")/token" "$REG_DIR/token/cert.pem"
+	TOKREG=127.0.0.1:$(cat "$REG_DIR/tokreg/port")
+	curl -s -o /dev/null "http://$TOKREG/v2/" || { SETUP_ERR="token-auth docker-registry did not start: $(tail -3 "$REG_DIR/tokreg/log")"; return; }
 	make_image "$SUITE_TMP/oci" >/dev/null || { SETUP_ERR="umoci could not build the test image"; return; }
 	skopeo copy -q --dest-tls-verify=false "oci:$SUITE_TMP/oci:1" "docker://$OPEN/test/busybox:1" >/dev/null &&
 		skopeo copy -q --dest-tls-verify=false --dest-creds berth:s3cret-pw \
 			"oci:$SUITE_TMP/oci:1" "docker://$AUTH/private/busybox:1" >/dev/null ||
-		SETUP_ERR="skopeo could not push the test image"
+		{ SETUP_ERR="skopeo could not push the test image"; return; }
+	skopeo copy -q --dest-tls-verify=false --dest-creds berth:t0ken-pw \
+		"oci:$SUITE_TMP/oci:1" "docker://$TOKREG/tokened/busybox:1" >"$REG_DIR/tokreg/skopeo.log" 2>&1 ||
+		SETUP_ERR="skopeo could not push the test image to the token registry: $(tail -2 "$REG_DIR/tokreg/skopeo.log") $(tail -2 "$TOKEN_LOG")"
 }
 setup
-export TOOL OPEN AUTH REG_DIR SETUP_ERR
+export TOOL OPEN AUTH TOKREG TOKEN_LOG REG_DIR SETUP_ERR
 
 # ---------------------------------------------------------------- helpers
 
 need_setup() { [ -z "$SETUP_ERR" ] || skip "$SETUP_ERR"; }
 raw() { skopeo inspect --tls-verify=false --raw "docker://$1"; }
 raw_with() { skopeo inspect --tls-verify=false --creds berth:s3cret-pw --raw "docker://$1"; }
+raw_tok() { skopeo inspect --tls-verify=false --creds berth:t0ken-pw --raw "docker://$1"; }
+# token_log_mark / token_log_new: the token server's log lines written since
+# the mark.
+token_log_mark() { TOKEN_MARK=$(wc -l <"$TOKEN_LOG"); }
+token_log_new() { tail -n +"$((TOKEN_MARK + 1))" "$TOKEN_LOG"; }
 # tool_out ARGS: registry-tool with OUT/ERR/RC like run_out.
 tool_out() {
 	RC=0
@@ -309,6 +352,82 @@ test_basic_auth() {
 	assert_contains "$ERR" "EACCES" "errno after logout"
 }
 
+# Docker's token auth: the registry answers 401 with a Bearer challenge, the
+# client fetches a JWT from token-server.py with its credentials and the
+# session's scope, and sends it as Authorization: Bearer.
+test_token_auth() {
+	need_setup
+	local af=$T/docker/config.json m
+	# without credentials: the token server refuses, nothing is stored
+	token_log_mark
+	tool_out --auth-file "$af" pull "$TOKREG/tokened/busybox:1" "$T/store"
+	assert_eq 1 "$RC" "exit code without credentials"
+	assert_contains "$ERR" "registry '$TOKREG': the token server requires credentials: log in first" "error"
+	assert_contains "$ERR" "EACCES" "errno"
+	[ -z "$(ls -A "$T/store/blobs/sha256" 2>/dev/null)" ] || fail "blobs stored without access"
+	assert_contains "$(token_log_new)" "refused user=- reason=no-credentials" "token server log"
+	assert_not_contains "$(token_log_new)" "issued" "token server log without credentials"
+	# a wrong password: login refused, no auth file
+	token_log_mark
+	RC=0
+	echo wrong-pw | "$TOOL" --auth-file "$af" login "$TOKREG" berth >"$T/l.out" 2>"$T/l.err" || RC=$?
+	assert_eq 1 "$RC" "login with a wrong password"
+	assert_contains "$(cat "$T/l.err")" "the token server refused the credentials" "wrong password"
+	assert_contains "$(cat "$T/l.err")" "EACCES" "errno of a wrong password"
+	assert_not_contains "$(cat "$T/l.err")" "wrong-pw" "password in message"
+	[ ! -e "$af" ] || fail "auth file written for a refused login"
+	assert_contains "$(token_log_new)" "refused user=berth reason=wrong-credentials" "token server log"
+	# the right password: login proves it with a token for /v2/
+	token_log_mark
+	echo t0ken-pw | "$TOOL" --auth-file "$af" login "$TOKREG" berth >"$T/l.out" 2>"$T/l.err" ||
+		fail "login failed: $(cat "$T/l.err")"
+	assert_eq "Login Succeeded" "$(cat "$T/l.out")" "login output"
+	assert_eq 600 "$(stat -c %a "$af")" "auth file mode"
+	assert_eq "berth:t0ken-pw" "$(jq -r --arg k "$TOKREG" '.auths[$k].auth' "$af" | base64 -d)" "stored auth"
+	assert_contains "$(token_log_new)" "issued sub=berth aud=berth-test-registry" "token for login"
+	# pull through the bearer flow, with a pull token for the repository
+	token_log_mark
+	tool_ok --auth-file "$af" pull "$TOKREG/tokened/busybox:1" "$T/store"
+	m=$(jq -r .manifest <<<"$OUT")
+	assert_eq "$(skopeo inspect --tls-verify=false --creds berth:t0ken-pw --format '{{.Digest}}' \
+		"docker://$TOKREG/tokened/busybox:1")" "$m" "manifest digest"
+	same_layers "$OPEN/test/busybox:1" "$TOKREG/tokened/busybox:1" raw_tok
+	check_store "$T/store"
+	assert_contains "$(token_log_new)" \
+		"issued sub=berth aud=berth-test-registry scope=repository:tokened/busybox:pull" "pull token"
+	assert_not_contains "$(token_log_new)" "refused" "token server log of the pull"
+	# push: the token is asked for pull,push on the target
+	token_log_mark
+	tool_ok --auth-file "$af" --progress push "$T/store" "$m" "$TOKREG/tokened/copy:1"
+	assert_eq "$m" "$(head -1 <<<"$OUT")" "digest acknowledged"
+	same_layers "$OPEN/test/busybox:1" "$TOKREG/tokened/copy:1" raw_tok
+	assert_eq "$m" "$(skopeo inspect --tls-verify=false --creds berth:t0ken-pw --format '{{.Digest}}' \
+		"docker://$TOKREG/tokened/copy:1")" "pushed manifest digest"
+	assert_contains "$(token_log_new)" \
+		"issued sub=berth aud=berth-test-registry scope=repository:tokened/copy:pull,push" "push token"
+	# a cross-repository mount: one token for both scopes
+	token_log_mark
+	tool_ok --auth-file "$af" --progress push --mount-from tokened/busybox "$T/store" "$m" "$TOKREG/tokened/mounted:1"
+	assert_eq 4 "$(grep -c ' mounted ' <<<"$ERR")" "blobs mounted from tokened/busybox"
+	assert_contains "$(token_log_new)" \
+		"scope=repository:tokened/mounted:pull,push repository:tokened/busybox:pull" "mount token"
+	# a stored password that has gone wrong: refused at the token server
+	jq -n --arg k "$TOKREG" --arg a "$(printf 'berth:not-it' | base64)" '{auths: {($k): {auth: $a}}}' >"$T/bad.json"
+	token_log_mark
+	tool_out --auth-file "$T/bad.json" pull "$TOKREG/tokened/busybox:1" "$T/store5"
+	assert_eq 1 "$RC" "exit code with a wrong stored password"
+	assert_contains "$ERR" "the token server refused the credentials" "wrong stored password"
+	assert_contains "$ERR" "EACCES" "errno"
+	assert_not_contains "$ERR" "not-it" "password in message"
+	[ -z "$(ls -A "$T/store5/blobs/sha256" 2>/dev/null)" ] || fail "blobs stored with a refused password"
+	assert_contains "$(token_log_new)" "refused user=berth reason=wrong-credentials" "token server log"
+	# after logout the pull is refused again
+	tool_ok --auth-file "$af" logout "$TOKREG"
+	tool_out --auth-file "$af" pull "$TOKREG/tokened/busybox:1" "$T/store4"
+	assert_eq 1 "$RC" "pull after logout"
+	assert_contains "$ERR" "log in first" "error after logout"
+}
+
 run_test registry/pull-by-tag test_pull_by_tag
 run_test registry/pull-by-digest test_pull_by_digest_and_skip
 run_test registry/missing-tag test_missing_tag
@@ -317,6 +436,7 @@ run_test registry/push-chunked test_push_chunked
 run_test registry/push-mount test_push_mount
 run_test registry/tampered-blob test_tampered_blob
 run_test registry/basic-auth test_basic_auth
+run_test registry/token-auth test_token_auth
 
 stop_registries
 trap - EXIT
