@@ -248,7 +248,7 @@ int berth_engine_image_pull_with(struct berth_engine *e, const char *ref_string,
 	struct pull_ctx p = {.ref = ref, .fn = progress_fn, .userdata = userdata};
 	struct registry_pull_options o = {
 	    .platform = have_platform ? &platform : NULL, .progress = on_blob, .userdata = &p};
-	r = berth_engine_registry_client(e, cred, &client, err);
+	r = berth_engine_registry_client(e, ref->domain, cred, &client, err);
 	if (r >= 0)
 		r = registry_pull(client, e->store, ref, &o, &res, err);
 	if (r >= 0) {

@@ -343,7 +343,7 @@ int berth_engine_image_push(struct berth_engine *e, const char *name, const char
 		progress(userdata, NULL, line, 0, -1);
 	_cleanup_(registry_client_freep) struct registry_client *client = NULL;
 	r = berth_engine_registry_client(
-	    e, cred && cred->username && *cred->username ? cred : NULL, &client, err);
+	    e, ref->domain, cred && cred->username && *cred->username ? cred : NULL, &client, err);
 	if (r < 0)
 		return r;
 	struct push_progress pp = {progress, userdata, img->id, mount_from};

@@ -8,6 +8,7 @@
  * and hands it to the API server, whose request threads share it. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine-internal.h"
 
@@ -74,13 +75,30 @@ struct image_store *berth_engine_store(struct berth_engine *e)
 	return e->store;
 }
 
-int berth_engine_registry_client(struct berth_engine *e, const struct registry_credentials *cred,
+/* <root>/certs.d/<domain>/ca.crt when domain is a plain host[:port] and the
+ * file exists, else NULL. */
+static char *registry_ca_file(struct berth_engine *e, const char *domain)
+{
+	if (!e->root || !domain || !*domain || domain[0] == '.' || strchr(domain, '/'))
+		return NULL;
+	char *f = berth_strdup_printf("%s/certs.d/%s/ca.crt", e->root, domain);
+	if (f && access(f, R_OK) < 0) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int berth_engine_registry_client(struct berth_engine *e, const char *domain,
+				 const struct registry_credentials *cred,
 				 struct registry_client **ret, struct berth_error **err)
 {
+	_cleanup_free_ char *ca = registry_ca_file(e, domain);
 	struct registry_options o = {
 	    .insecure = e->insecure_registries,
 	    .auth_file = e->auth_file,
 	    .credentials = cred,
+	    .ca_file = ca,
 	};
 	return registry_client_new(&o, ret, err);
 }
@@ -105,7 +123,7 @@ int berth_engine_login(struct berth_engine *e, const char *registry,
 	_cleanup_(registry_client_freep) struct registry_client *c = NULL;
 	if (!name)
 		return -ENOMEM;
-	int r = berth_engine_registry_client(e, NULL, &c, err);
+	int r = berth_engine_registry_client(e, name, NULL, &c, err);
 	if (r < 0)
 		return r;
 	return registry_login(c, name, cred, err);
@@ -117,7 +135,7 @@ int berth_engine_logout(struct berth_engine *e, const char *registry, struct ber
 	_cleanup_(registry_client_freep) struct registry_client *c = NULL;
 	if (!name)
 		return -ENOMEM;
-	int r = berth_engine_registry_client(e, NULL, &c, err);
+	int r = berth_engine_registry_client(e, name, NULL, &c, err);
 	if (r < 0)
 		return r;
 	r = registry_logout(c, name, NULL);

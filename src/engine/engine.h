@@ -122,8 +122,13 @@ int berth_engine_login(struct berth_engine *e, const char *registry,
 /* -ENOENT "not logged in to …" when there was no entry. */
 int berth_engine_logout(struct berth_engine *e, const char *registry, struct berth_error **err);
 /* A registry client with the engine's options (insecure list, auth file),
- * or with cred in place of the auth file when non-NULL. */
-int berth_engine_registry_client(struct berth_engine *e, const struct registry_credentials *cred,
+ * or with cred in place of the auth file when non-NULL. A client serves one
+ * operation against domain (a reference's registry, "host[:port]"; may be
+ * NULL): as dockerd's /etc/docker/certs.d, <root>/certs.d/<domain>/ca.crt,
+ * when it exists, is the CA bundle trusted for it (CURLOPT_CAINFO; libcurl's
+ * CA directory, /etc/ssl/certs on Debian, stays trusted too). */
+int berth_engine_registry_client(struct berth_engine *e, const char *domain,
+				 const struct registry_credentials *cred,
 				 struct registry_client **ret, struct berth_error **err);
 
 /* ---- transfers (engine-transfer.c, engine-save.c, engine-load.c) ------- */

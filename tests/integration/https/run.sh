@@ -14,6 +14,10 @@
 #   https/insecure-http-fallback  a plain-HTTP registry (same storage, :5000)
 #                             is refused unlisted, and reached through the
 #                             HTTPS-then-HTTP fallback when listed;
+#   https/trusted-ca          without --insecure-registry, our CA as
+#                             $ROOT/certs.d/10.203.0.2:5443/ca.crt (dockerd's
+#                             /etc/docker/certs.d): pull and push over
+#                             verified HTTPS; without the file, refused;
 #   https/teardown            the namespace, the veth, the registry and the
 #                             temp dirs are gone afterwards.
 # Processes are stopped by the pids we started; the namespace and the veth
@@ -350,7 +354,49 @@ test_insecure_http_fallback() {
 	stop_berthd
 }
 
-# 5. Nothing of ours is left.
+# 5. A CA trusted for the registry through <root>/certs.d/HOST:PORT/ca.crt:
+# verified HTTPS, no --insecure-registry.
+test_trusted_ca() {
+	need_setup
+	mkdir -p "$T/root/certs.d/$REG"
+	cp "$PKI/ca.pem" "$T/root/certs.d/$REG/ca.crt"
+	start_berthd -D
+	b_out pull "$REG/test/busybox:1"
+	assert_eq 0 "$RC" "pull with the CA in certs.d (stdout: $OUT; stderr: $ERR)"
+	assert_contains "$OUT" "Digest: $DIGEST" "pull output"
+	assert_eq "$DIFF_IDS" "$(b image inspect "$REG/test/busybox:1" | jq -c '.[0].RootFS.Layers')" "RootFS.Layers"
+	grep -q "https://$REG/v2/" "$T/berthd.log" || fail "no https:// request in berthd's log"
+	! grep -q "http://$REG" "$T/berthd.log" || fail "berthd fell back to plain HTTP"
+	b tag "$REG/test/busybox:1" "$REG/test/busybox:trusted" || fail "tag"
+	b_out push "$REG/test/busybox:trusted"
+	assert_eq 0 "$RC" "push with the CA in certs.d (stdout: $OUT; stderr: $ERR)"
+	local digest
+	digest=$(sed -n 's/^trusted: digest: \(sha256:[0-9a-f]*\).*/\1/p' <<<"$OUT")
+	[ -n "$digest" ] || fail "no digest in the push output: $OUT"
+	# read back with verification against our CA
+	assert_eq "$digest" \
+		"$(sk inspect --cert-dir "$PKI/skopeo-certs" --format '{{.Digest}}' "docker://$REG/test/busybox:trusted")" \
+		"digest berth printed vs registry"
+	assert_eq "$LAYERS" \
+		"$(sk inspect --cert-dir "$PKI/skopeo-certs" "docker://$REG/test/busybox:trusted" | jq -c .Layers)" \
+		"layers of the pushed tag"
+	# the file is read per operation: removed, the registry is refused again
+	rm -f "$T/root/certs.d/$REG/ca.crt"
+	b rmi "$REG/test/busybox:1" "$REG/test/busybox:trusted" >/dev/null 2>&1
+	b_out pull "$REG/test/busybox:1"
+	assert_eq 1 "$RC" "pull after removing ca.crt (stdout: $OUT; stderr: $ERR)"
+	[[ ${ERR,,} =~ certificate|tls|ssl ]] || fail "the error does not mention TLS: $ERR"
+	stop_berthd
+	# a CA for another port of the same host does not count
+	mkdir -p "$T/root/certs.d/$REG_IP:5000"
+	cp "$PKI/ca.pem" "$T/root/certs.d/$REG_IP:5000/ca.crt"
+	start_berthd
+	b_out pull "$REG/test/busybox:1"
+	assert_eq 1 "$RC" "pull with the CA filed under another port (stderr: $ERR)"
+	stop_berthd
+}
+
+# 6. Nothing of ours is left.
 test_teardown() {
 	local pid
 	for pid in $(cat "$SUITE_TMP.regpid" 2>/dev/null); do
@@ -367,6 +413,7 @@ run_test https/untrusted-refused test_untrusted_refused
 run_test https/insecure-pull test_insecure_pull
 run_test https/insecure-push test_insecure_push
 run_test https/insecure-http-fallback test_insecure_http_fallback
+run_test https/trusted-ca test_trusted_ca
 
 teardown
 run_test https/teardown test_teardown

@@ -428,6 +428,50 @@ test_token_auth() {
 	assert_contains "$ERR" "log in first" "error after logout"
 }
 
+# Blobs behind a redirect, as registries that keep them in other storage:
+# redirect-proxy.py fronts the open registry, proxies /v2/ and manifests,
+# and answers every blob GET with a 307 to the open registry itself.
+test_redirect() {
+	need_setup
+	local pdir=$T/proxy ppid n proxy m want d
+	mkdir -p "$pdir"
+	python3 "$HERE/redirect-proxy.py" --upstream "$OPEN" --port-file "$pdir/port" \
+		--log "$pdir/requests.log" >"$pdir/log" 2>&1 </dev/null &
+	ppid=$!
+	trap 'kill "$ppid" 2>/dev/null; wait "$ppid" 2>/dev/null' EXIT
+	for n in $(seq 100); do
+		[ -s "$pdir/port" ] && break
+		sleep 0.1
+	done
+	[ -s "$pdir/port" ] || fail "redirect-proxy.py did not start: $(cat "$pdir/log")"
+	proxy=127.0.0.1:$(cat "$pdir/port")
+	# the proxy really redirects
+	m=$(raw "$OPEN/test/busybox:1")
+	d=$(jq -r '.layers[0].digest' <<<"$m")
+	assert_eq "307 http://$OPEN/v2/test/busybox/blobs/$d" \
+		"$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://$proxy/v2/test/busybox/blobs/$d")" \
+		"the proxy's answer to a blob GET"
+	tool_ok --progress pull "$proxy/test/busybox:1" "$T/store"
+	want=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$OPEN/test/busybox:1")
+	assert_eq "$want" "$(jq -r .manifest <<<"$OUT")" "manifest digest"
+	assert_eq "$(jq -r .config.digest <<<"$m")" "$(jq -r .config <<<"$OUT")" "config digest"
+	assert_eq "$(jq -c '[.layers[] | {digest, size}]' <<<"$m")" \
+		"$(jq -c '[.layers[] | {digest, size}]' <<<"$OUT")" "layers"
+	for d in $want $(jq -r '.config.digest, .layers[].digest' <<<"$m"); do
+		[ -f "$T/store/blobs/sha256/${d#sha256:}" ] || fail "blob $d missing from the store"
+	done
+	check_store "$T/store"
+	assert_contains "$ERR" "done 3001389/3001389" "the big layer came through the redirect"
+	# every blob was fetched through a redirect, the manifest through the proxy
+	local log
+	log=$(cat "$pdir/requests.log")
+	for d in $(jq -r '.config.digest, .layers[].digest' <<<"$m"); do
+		assert_contains "$log" "redirect GET /v2/test/busybox/blobs/$d" "redirect of blob $d"
+	done
+	assert_contains "$log" "proxy GET /v2/test/busybox/manifests/1 200" "manifest through the proxy"
+	log "redirect-proxy log: $(tr '\n' ';' <<<"$log")"
+}
+
 run_test registry/pull-by-tag test_pull_by_tag
 run_test registry/pull-by-digest test_pull_by_digest_and_skip
 run_test registry/missing-tag test_missing_tag
@@ -437,6 +481,7 @@ run_test registry/push-mount test_push_mount
 run_test registry/tampered-blob test_tampered_blob
 run_test registry/basic-auth test_basic_auth
 run_test registry/token-auth test_token_auth
+run_test registry/redirect test_redirect
 
 stop_registries
 trap - EXIT
