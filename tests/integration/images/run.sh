@@ -249,7 +249,57 @@ test_login_logout() {
 	wait "$AUTH_PID" 2>/dev/null || true # 143: ended by our TERM
 }
 
+# A multi-arch image: an OCI index (put by hand) listing the test image for
+# linux/amd64 and a second, different image for linux/arm64/v8.
+test_platforms() {
+	need_setup
+	local mt=application/vnd.oci.image.manifest.v1+json u=http://$REG/v2/test
+	curl -sf -H "Accept: $mt" "$u/busybox/manifests/1" >"$T/amd.json" || fail "get the manifest"
+	# the arm64 image: the same layers under a config that says arm64
+	skopeo inspect --tls-verify=false --config --raw "docker://$REG/test/busybox:1" |
+		jq -c '.architecture = "arm64" | .variant = "v8"' | tr -d '\n' >"$T/armcfg.json"
+	local cdig loc l
+	cdig=sha256:$(sha256sum <"$T/armcfg.json" | cut -c1-64)
+	loc=$(curl -sf -D - -o /dev/null -X POST "$u/multi/blobs/uploads/" | tr -d '\r' |
+		sed -n 's/^[Ll]ocation: //p')
+	case $loc in http*) ;; *) loc=http://$REG$loc ;; esac
+	case $loc in *\?*) loc="$loc&digest=$cdig" ;; *) loc="$loc?digest=$cdig" ;; esac
+	curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$T/armcfg.json" "$loc" \
+		>/dev/null || fail "upload the arm64 config"
+	for l in $(jq -r '.layers[].digest, .config.digest' "$T/amd.json"); do
+		curl -sf -X POST "$u/multi/blobs/uploads/?mount=$l&from=test/busybox" >/dev/null
+	done
+	jq -c --arg d "$cdig" --argjson s "$(wc -c <"$T/armcfg.json")" \
+		'.config.digest = $d | .config.size = $s' "$T/amd.json" | tr -d '\n' >"$T/arm.json"
+	local f
+	for f in amd arm; do
+		curl -sf -X PUT -H "Content-Type: $mt" --data-binary @"$T/$f.json" "$u/multi/manifests/$f" \
+			>/dev/null || fail "put the $f manifest"
+	done
+	jq -cn --arg a "sha256:$(sha256sum <"$T/amd.json" | cut -c1-64)" --argjson asz "$(wc -c <"$T/amd.json")" \
+		--arg r "sha256:$(sha256sum <"$T/arm.json" | cut -c1-64)" --argjson rsz "$(wc -c <"$T/arm.json")" \
+		--arg mt "$mt" '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [
+		  {mediaType: $mt, digest: $a, size: $asz, platform: {os: "linux", architecture: "amd64"}},
+		  {mediaType: $mt, digest: $r, size: $rsz, platform: {os: "linux", architecture: "arm64", variant: "v8"}}]}' \
+		>"$T/index.json"
+	curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.index.v1+json" --data-binary @"$T/index.json" \
+		"$u/multi/manifests/1" >/dev/null || fail "put the index"
+	start_berthd
+	b_out pull "$REG/test/multi:1"
+	assert_eq 0 "$RC" "pull of an index, host platform ($ERR)"
+	assert_eq amd64 "$(b image inspect "$REG/test/multi:1" | jq -r '.[0].Architecture')" "default platform"
+	b_out rmi "$REG/test/multi:1"
+	b_out pull --platform linux/arm64/v8 "$REG/test/multi:1"
+	assert_eq 0 "$RC" "pull --platform linux/arm64/v8 ($ERR)"
+	assert_eq arm64 "$(b image inspect "$REG/test/multi:1" | jq -r '.[0].Architecture')" "arm64 chosen"
+	b_out pull --platform linux/s390x "$REG/test/multi:1"
+	[ "$RC" -ne 0 ] || fail "pull of a platform the index lacks succeeded"
+	assert_contains "$ERR" "no manifest for linux/s390x" "missing platform error"
+	stop_berthd
+}
+
 run_test images/berth test_berth_images
+run_test images/platforms test_platforms
 run_test images/login-logout test_login_logout
 run_test images/docker-cli test_docker_cli
 
