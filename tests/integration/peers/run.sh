@@ -197,6 +197,12 @@ containerd_cleanup() {
 	fi
 	awk -v t="$P/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 	rmdir "/run/containerd/runc/$CTR_NS" 2>/dev/null
+	# containerd puts its containers under the cgroup /<namespace>/<id>; the
+	# runtime removes <id>, the namespace's parent is ours to remove.
+	local d
+	for d in /sys/fs/cgroup/*/"$CTR_NS" /sys/fs/cgroup/"$CTR_NS"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
 	if [ "$RUN_CTRD_EXISTED" = 0 ]; then
 		rmdir /run/containerd/runc /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null
 	fi
