@@ -39,3 +39,31 @@ int berth_json_write_file(int dirfd, const char *path, const json_t *v, mode_t m
 		return berth_error_errno(err, -r, "write '%s'", path);
 	return 0;
 }
+
+const char *berth_json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
+int berth_json_type_error(const char *path, const char *expected, const json_t *v,
+			  struct berth_error **err)
+{
+	return berth_error_set(err, EINVAL, "%s: expected %s, got %s", path, expected,
+			       berth_json_kind(v));
+}

@@ -68,6 +68,13 @@ int berth_json_load_file(int dirfd, const char *path, json_t **ret, struct berth
 int berth_json_write_file(int dirfd, const char *path, const json_t *v, mode_t mode, bool durable,
 			  struct berth_error **err);
 
+/* "an object", "an array", "a string", … for messages about a value's type. */
+const char *berth_json_kind(const json_t *v);
+/* Sets "PATH: expected EXPECTED, got KIND" and returns -EINVAL: the one
+ * wording every parser of a JSON document uses. */
+int berth_json_type_error(const char *path, const char *expected, const json_t *v,
+			  struct berth_error **err);
+
 /* ---- files ------------------------------------------------------------ */
 
 /* Writes data to dirfd/name through a temp file, fsync and rename. */

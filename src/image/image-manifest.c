@@ -49,33 +49,6 @@ static const char *quote(char buf[QUOTE_MAX + 4], const char *s)
 	return buf;
 }
 
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
-static int type_error(const char *path, const char *expected, const json_t *v,
-		      struct berth_error **err)
-{
-	return berth_error_set(err, EINVAL, "%s: expected %s, got %s", path, expected,
-			       json_kind(v));
-}
 
 static int oom(struct berth_error **err)
 {
@@ -109,7 +82,7 @@ static json_t *field(json_t *obj, const char *key)
 static int value_string(json_t *v, const char *path, char **ret, struct berth_error **err)
 {
 	if (!json_is_string(v))
-		return type_error(path, "a string", v, err);
+		return berth_json_type_error(path, "a string", v, err);
 	/* A NUL inside would make C see a shorter string than the one checked. */
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		return berth_error_set(err, EINVAL, "%s: string contains a NUL byte", path);
@@ -143,7 +116,7 @@ static int get_typed(json_t *obj, const char *path, const char *key, bool requir
 		return required ? berth_error_set(err, EINVAL, "%s: required field is missing", sub)
 				: 0;
 	if (json_typeof(v) != type)
-		return type_error(sub, type == JSON_OBJECT ? "an object" : "an array", v, err);
+		return berth_json_type_error(sub, type == JSON_OBJECT ? "an object" : "an array", v, err);
 	*ret = v;
 	return 1;
 }
@@ -170,7 +143,7 @@ static int get_size(json_t *obj, const char *path, int64_t *ret, struct berth_er
 	if (!v)
 		return berth_error_set(err, EINVAL, "%s: required field is missing", sub);
 	if (!json_is_integer(v))
-		return type_error(sub, "an integer", v, err);
+		return berth_json_type_error(sub, "an integer", v, err);
 	if (json_integer_value(v) < 0)
 		return berth_error_set(err, EINVAL, "%s: negative size '%lld'", sub,
 				       (long long)json_integer_value(v));
@@ -238,7 +211,7 @@ static int get_string_map(json_t *obj, const char *path, const char *key, json_t
 	jpath_key(sub, path, key);
 	json_object_foreach(o, k, v) {
 		if (!json_is_string(v))
-			return type_error(jpath_key(item, sub, k), "a string", v, err);
+			return berth_json_type_error(jpath_key(item, sub, k), "a string", v, err);
 	}
 	*ret = json_incref(o);
 	return 1;
@@ -254,7 +227,7 @@ static int check_schema_version(json_t *doc, const char *path, struct berth_erro
 	if (!v)
 		return berth_error_set(err, EINVAL, "%s: required field is missing", sub);
 	if (!json_is_integer(v))
-		return type_error(sub, "an integer", v, err);
+		return berth_json_type_error(sub, "an integer", v, err);
 	if (json_integer_value(v) == 1)
 		return berth_error_set(err, EPROTONOSUPPORT,
 				       "%s: schema 1 manifests are not supported", path);
@@ -358,7 +331,7 @@ static int descriptor_parse(json_t *v, const char *path, bool with_platform,
 {
 	int r;
 	if (!json_is_object(v))
-		return type_error(path, "an object", v, err);
+		return berth_json_type_error(path, "an object", v, err);
 	if ((r = get_string(v, path, "mediaType", false, &d->media_type, err)) < 0 ||
 	    (r = get_digest(v, path, "digest", &d->digest, err)) < 0 ||
 	    (r = get_size(v, path, &d->size, err)) < 0 ||
@@ -444,7 +417,7 @@ int image_index_parse(json_t *doc, struct image_index **ret, struct berth_error 
 	json_t *a = NULL;
 	int r;
 	if (!json_is_object(doc))
-		return type_error("index", "an object", doc, err);
+		return berth_json_type_error("index", "an object", doc, err);
 	if (field(doc, "layers") || field(doc, "config"))
 		return berth_error_set(err, EINVAL,
 				       "index: has \"layers\" or \"config\", so it is not an index");
@@ -467,7 +440,7 @@ int image_manifest_parse(json_t *doc, struct image_manifest **ret, struct berth_
 	json_t *config = NULL, *layers = NULL;
 	int r;
 	if (!json_is_object(doc))
-		return type_error("manifest", "an object", doc, err);
+		return berth_json_type_error("manifest", "an object", doc, err);
 	_cleanup_(image_manifest_freep) struct image_manifest *m = calloc(1, sizeof(*m));
 	if (!m)
 		return oom(err);
@@ -571,7 +544,7 @@ int image_config_parse(json_t *doc, struct image_config **ret, struct berth_erro
 	json_t *history = NULL;
 	int r;
 	if (!json_is_object(doc))
-		return type_error("config", "an object", doc, err);
+		return berth_json_type_error("config", "an object", doc, err);
 	_cleanup_(image_config_freep) struct image_config *c = calloc(1, sizeof(*c));
 	if (!c)
 		return oom(err);

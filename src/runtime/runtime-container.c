@@ -398,8 +398,7 @@ static int create_in_state_dir(struct create_job *j, struct berth_error **err)
 	if (pid < 0)
 		return pid;
 	j->pid = pid;
-	closep(&child_fd);
-	child_fd = -1;
+	close(TAKE_FD(child_fd)); /* the init's end: only the init holds it now */
 
 	if (j->spec->namespaces[RT_NS_USER].present && !j->spec->namespaces[RT_NS_USER].path) {
 		r = write_id_map(pid, "gid_map", j->spec->gid_mappings, j->spec->n_gid_mappings, err);

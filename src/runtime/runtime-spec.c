@@ -57,33 +57,6 @@ void spec_error_sanitize(struct berth_error **err)
 			*p = '?';
 }
 
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
-static int type_error(const char *path, const char *expected, const json_t *v,
-		      struct berth_error **err)
-{
-	return berth_error_set(err, EINVAL, "%s: expected %s, got %s", path, expected,
-			       json_kind(v));
-}
 
 /* Finds obj[key]: 1 and *ret when present, 0 when absent and optional. */
 static int lookup(json_t *obj, const char *path, const char *key, bool required, char *sub,
@@ -102,13 +75,13 @@ static int lookup(json_t *obj, const char *path, const char *key, bool required,
 
 int spec_check_object(json_t *v, const char *path, struct berth_error **err)
 {
-	return json_is_object(v) ? 0 : type_error(path, "an object", v, err);
+	return json_is_object(v) ? 0 : berth_json_type_error(path, "an object", v, err);
 }
 
 int spec_value_string(json_t *v, const char *path, char **ret, struct berth_error **err)
 {
 	if (!json_is_string(v))
-		return type_error(path, "a string", v, err);
+		return berth_json_type_error(path, "a string", v, err);
 	/* A NUL inside a path or a name would make C see a different string
 	 * than the one that was checked. */
 	if (strlen(json_string_value(v)) != json_string_length(v))
@@ -125,7 +98,7 @@ int spec_value_u64(json_t *v, const char *path, uint64_t max, uint64_t *ret,
 		   struct berth_error **err)
 {
 	if (!json_is_integer(v))
-		return type_error(path, "an integer", v, err);
+		return berth_json_type_error(path, "an integer", v, err);
 	json_int_t i = json_integer_value(v);
 	if (i < 0 || (uint64_t)i > max)
 		return berth_error_set(err, EINVAL, "%s: value '%lld' out of range (0 to %llu)",
@@ -138,7 +111,7 @@ int spec_value_i64(json_t *v, const char *path, int64_t min, int64_t max, int64_
 		   struct berth_error **err)
 {
 	if (!json_is_integer(v))
-		return type_error(path, "an integer", v, err);
+		return berth_json_type_error(path, "an integer", v, err);
 	json_int_t i = json_integer_value(v);
 	if (i < min || i > max)
 		return berth_error_set(err, EINVAL, "%s: value '%lld' out of range (%lld to %lld)",
@@ -156,7 +129,7 @@ static int get_container(json_t *obj, const char *path, const char *key, bool re
 	if (r <= 0)
 		return r;
 	if (json_typeof(v) != type)
-		return type_error(sub, type == JSON_OBJECT ? "an object" : "an array", v, err);
+		return berth_json_type_error(sub, type == JSON_OBJECT ? "an object" : "an array", v, err);
 	*ret = v;
 	return 1;
 }
@@ -191,7 +164,7 @@ int spec_get_bool(json_t *obj, const char *path, const char *key, bool required,
 	if (r <= 0)
 		return r;
 	if (!json_is_boolean(v))
-		return type_error(sub, "a boolean", v, err);
+		return berth_json_type_error(sub, "a boolean", v, err);
 	*ret = json_is_true(v);
 	return 1;
 }
@@ -243,7 +216,7 @@ int spec_get_strv(json_t *obj, const char *path, const char *key, bool required,
 	if (r <= 0)
 		return r;
 	if (!json_is_array(v))
-		return type_error(sub, "an array of strings", v, err);
+		return berth_json_type_error(sub, "an array of strings", v, err);
 
 	_cleanup_strv_ char **strv = spec_new_array(json_array_size(v) + 1, char *);
 	if (!strv)
@@ -711,7 +684,7 @@ static int spec_parse(json_t *doc, struct rt_spec **ret, struct berth_error **er
 {
 	if (!json_is_object(doc))
 		return berth_error_set(err, EINVAL, "config: expected an object, got %s",
-				       doc ? json_kind(doc) : "nothing");
+				       doc ? berth_json_kind(doc) : "nothing");
 	_cleanup_(rt_spec_freep) struct rt_spec *s = calloc(1, sizeof(*s));
 	if (!s)
 		return spec_oom(err);

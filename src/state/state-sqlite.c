@@ -516,54 +516,73 @@ int berth_state_image_count(struct berth_state *st, int64_t *ret, struct berth_e
 	return 0;
 }
 
-/* ---- tags ----------------------------------------------------------------- */
+/* ---- names: tags and repo digests ------------------------------------------- */
 
-int berth_state_tag_set(struct berth_state *st, const char *name, const char *image_id,
-			struct berth_error **err)
+/* tags ("repo:tag") and repo_digests ("repo@sha256:…") are the same kind of
+ * table: a unique name pointing at an image. One set of helpers serves both;
+ * `table` is one of the two literal names below, never user input. */
+static const char TABLE_TAGS[] = "tags", TABLE_REPO_DIGESTS[] = "repo_digests";
+
+static int name_set(struct berth_state *st, const char *table, const char *name,
+		    const char *image_id, struct berth_error **err)
 {
 	if (!name || !*name || !image_id)
-		return berth_error_set(err, EINVAL, "tag: empty name or image");
+		return berth_error_set(err, EINVAL, "%s: empty name or image", table);
+	_cleanup_free_ char *sql = berth_strdup_printf(
+		"INSERT INTO %s (name, image_id) VALUES (?1, ?2) "
+		"ON CONFLICT(name) DO UPDATE SET image_id = ?2",
+		table);
+	if (!sql)
+		return -ENOMEM;
 	const char *args[] = {name, image_id};
-	int r = state_run(st,
-			  "INSERT INTO tags (name, image_id) VALUES (?1, ?2) "
-			  "ON CONFLICT(name) DO UPDATE SET image_id = ?2",
-			  2, args, NULL, err);
-	if (r == -EEXIST) /* foreign key: no such image */
-		return berth_error_set(err, ENOENT, "tag '%s': no such image: %s", name, image_id);
+	int r = state_run(st, sql, 2, args, NULL, err);
+	if (r == -EEXIST) /* the foreign key: no such image */
+		return berth_error_set(err, ENOENT, "'%s': no such image: %s", name, image_id);
 	if (r < 0)
-		return berth_error_set(err, -r, "tag '%s'", name);
+		return berth_error_set(err, -r, "record '%s'", name);
 	return 0;
 }
 
-int berth_state_tag_get(struct berth_state *st, const char *name, char **ret_image_id,
-			struct berth_error **err)
+static int name_get(struct berth_state *st, const char *table, const char *name,
+		    char **ret_image_id, struct berth_error **err)
 {
-	int r = state_query_text(st, "SELECT image_id FROM tags WHERE name = ?1", name,
-				 ret_image_id, err);
+	_cleanup_free_ char *sql = berth_strdup_printf("SELECT image_id FROM %s WHERE name = ?1",
+						       table);
+	if (!sql)
+		return -ENOMEM;
+	int r = state_query_text(st, sql, name, ret_image_id, err);
 	if (r == -ENOENT)
 		return berth_error_set(err, ENOENT, "no such image: %s", name);
 	return r;
 }
 
-int berth_state_tag_delete(struct berth_state *st, const char *name, struct berth_error **err)
+static int name_delete(struct berth_state *st, const char *table, const char *name,
+		       struct berth_error **err)
 {
+	_cleanup_free_ char *sql = berth_strdup_printf("DELETE FROM %s WHERE name = ?1", table);
+	if (!sql)
+		return -ENOMEM;
 	const char *args[] = {name};
 	int changes = 0;
-	int r = state_run(st, "DELETE FROM tags WHERE name = ?1", 1, args, &changes, err);
+	int r = state_run(st, sql, 1, args, &changes, err);
 	if (r < 0)
-		return berth_error_set(err, -r, "untag '%s'", name);
+		return berth_error_set(err, -r, "remove '%s'", name);
 	if (changes == 0)
 		return berth_error_set(err, ENOENT, "no such image: %s", name);
 	return 0;
 }
 
-int berth_state_image_tags(struct berth_state *st, const char *image_id, char ***ret,
-			   struct berth_error **err)
+/* The names of `table` that point at image_id, sorted. */
+static int names_of_image(struct berth_state *st, const char *table, const char *image_id,
+			  char ***ret, struct berth_error **err)
 {
+	_cleanup_free_ char *sql = berth_strdup_printf(
+		"SELECT name FROM %s WHERE image_id = ?1 ORDER BY name", table);
+	if (!sql)
+		return -ENOMEM;
 	_cleanup_unlock_ struct berth_state *l = state_lock(st);
 	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, "SELECT name FROM tags WHERE image_id = ?1 ORDER BY name", &stmt,
-			      err);
+	int r = state_prepare(st, sql, &stmt, err);
 	if (r < 0)
 		return r;
 	if (sqlite3_bind_text(stmt, 1, image_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
@@ -576,9 +595,32 @@ int berth_state_image_tags(struct berth_state *st, const char *image_id, char **
 		if (strv_push(&v, (const char *)sqlite3_column_text(stmt, 0)) < 0)
 			return -ENOMEM;
 	if (rc != SQLITE_DONE)
-		return state_fail(st, rc, err, "list tags");
+		return state_fail(st, rc, err, table);
 	*ret = TAKE_PTR(v);
 	return 0;
+}
+
+int berth_state_tag_set(struct berth_state *st, const char *name, const char *image_id,
+			struct berth_error **err)
+{
+	return name_set(st, TABLE_TAGS, name, image_id, err);
+}
+
+int berth_state_tag_get(struct berth_state *st, const char *name, char **ret_image_id,
+			struct berth_error **err)
+{
+	return name_get(st, TABLE_TAGS, name, ret_image_id, err);
+}
+
+int berth_state_tag_delete(struct berth_state *st, const char *name, struct berth_error **err)
+{
+	return name_delete(st, TABLE_TAGS, name, err);
+}
+
+int berth_state_image_tags(struct berth_state *st, const char *image_id, char ***ret,
+			   struct berth_error **err)
+{
+	return names_of_image(st, TABLE_TAGS, image_id, ret, err);
 }
 
 /* ---- meta ------------------------------------------------------------------ */
@@ -607,61 +649,23 @@ int berth_state_meta_set(struct berth_state *st, const char *key, const char *va
 int berth_state_repo_digest_set(struct berth_state *st, const char *name, const char *image_id,
 				struct berth_error **err)
 {
-	const char *args[] = {name, image_id};
-	int r = state_run(st,
-			  "INSERT INTO repo_digests (name, image_id) VALUES (?1, ?2) "
-			  "ON CONFLICT(name) DO UPDATE SET image_id = ?2",
-			  2, args, NULL, err);
-	if (r == -EEXIST) /* the foreign key: no such image */
-		return berth_error_set(err, ENOENT, "no such image: %s", image_id);
-	if (r < 0)
-		return berth_error_set(err, -r, "record '%s'", name);
-	return 0;
+	return name_set(st, TABLE_REPO_DIGESTS, name, image_id, err);
 }
 
 int berth_state_repo_digest_get(struct berth_state *st, const char *name, char **ret_image_id,
 				struct berth_error **err)
 {
-	int r = state_query_text(st, "SELECT image_id FROM repo_digests WHERE name = ?1", name,
-				 ret_image_id, err);
-	if (r == -ENOENT)
-		return berth_error_set(err, ENOENT, "no such image: %s", name);
-	return r;
+	return name_get(st, TABLE_REPO_DIGESTS, name, ret_image_id, err);
 }
 
 int berth_state_repo_digest_delete(struct berth_state *st, const char *name,
 				   struct berth_error **err)
 {
-	const char *args[] = {name};
-	int changes = 0;
-	int r = state_run(st, "DELETE FROM repo_digests WHERE name = ?1", 1, args, &changes, err);
-	if (r < 0)
-		return berth_error_set(err, -r, "remove '%s'", name);
-	if (changes == 0)
-		return berth_error_set(err, ENOENT, "no such image: %s", name);
-	return 0;
+	return name_delete(st, TABLE_REPO_DIGESTS, name, err);
 }
 
 int berth_state_image_repo_digests(struct berth_state *st, const char *image_id, char ***ret,
 				   struct berth_error **err)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, "SELECT name FROM repo_digests WHERE image_id = ?1 ORDER BY name",
-			      &stmt, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, image_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		if (strv_push(&v, (const char *)sqlite3_column_text(stmt, 0)) < 0)
-			return -ENOMEM;
-	if (rc != SQLITE_DONE)
-		return state_fail(st, rc, err, "list repo digests");
-	*ret = TAKE_PTR(v);
-	return 0;
+	return names_of_image(st, TABLE_REPO_DIGESTS, image_id, ret, err);
 }
