@@ -5,7 +5,7 @@
 #   make install  install the programs under $(PREFIX)
 PREFIX ?= /usr/local
 BUILD ?= build
-PROGRAMS = berth-runtime berthd berth
+PROGRAMS = berth-runtime berthd berth berth-monitor berth-init
 
 .PHONY: all check install clean unit integration fuzz format
 

@@ -6,12 +6,19 @@
 
 #include "engine.h"
 
+struct engine_containers; /* engine-container.c: monitors watched, waits, pending attaches, execs */
+struct engine_events;	  /* engine-events.c: subscribers and recent events */
+
 struct berth_engine {
 	char *root, *run_root;
 	char **insecure_registries;
 	char *auth_file;
+	char *monitor_path, *init_path;
+	char **runtimes; /* "name=/path" */
 	struct image_store *store;
 	struct berth_state *state;
+	struct engine_containers *containers;
+	struct engine_events *events;
 };
 
 /* engine-image.c: names. Keys are what the state stores: tags
@@ -22,5 +29,89 @@ char *engine_digest_key(const struct image_ref *ref, const char *digest);
 char *engine_familiar(const char *key);
 /* RFC 3339 → Unix seconds; 0 when unparsable. */
 int64_t engine_parse_time(const char *s);
+
+/* ---- containers: the on-disk layout -------------------------------------
+ *
+ * <root>/containers/<id>/      config.json (the OCI bundle; root.path is
+ *                              rootfs/), monitor.json, hosts, hostname,
+ *                              resolv.conf, upper/ and work/ (the overlay's
+ *                              writable layer), rootfs/ (the mount point),
+ *                              <id>-json.log (+ .1, .2 … rotated), .lock
+ * <run_root>/containers/<id>/  monitor.sock, status.json (monitor.h)
+ * <run_root>/runtime/          the runtime library's state root
+ *
+ * The record's config document (berth_state_container.config) is
+ * {"Config": Docker's Config, "HostConfig": …, "NetworkingConfig": …,
+ *  "Runtime": "berth"|NAME, "LowerDirs": [snapshot dirs bottom to top],
+ *  "Path": …, "Args": […], "Tty": bool}. */
+char *engine_container_dir(struct berth_engine *e, const char *id);
+char *engine_container_run_dir(struct berth_engine *e, const char *id);
+
+/* engine-container.c: resolves name and loads the record. Caller owns. */
+int engine_container_get(struct berth_engine *e, const char *name,
+			 struct berth_state_container **ret, struct berth_error **err);
+/* The pid of the container's init while it runs (status.json of a live
+ * monitor), else 0. */
+pid_t engine_container_pid(struct berth_engine *e, const char *id);
+/* An flock on <root>/containers/<id>/.lock that serializes start, remove and
+ * temporary mounts of one container. Returns the fd to close. */
+int engine_container_lock(struct berth_engine *e, const char *id, struct berth_error **err);
+
+/* engine-container-fs.c: the container's merged filesystem for a file
+ * operation: the live rootfs/ mount while it runs, else a temporary
+ * read-write overlay mount (private, under <run_root>/tmp) of LowerDirs and
+ * upper/. *ret_path: the directory; release undoes a temporary mount.
+ * The caller holds engine_container_lock while a temporary mount exists. */
+int engine_container_rootfs_acquire(struct berth_engine *e, const struct berth_state_container *c,
+				    char **ret_path, bool *ret_temporary,
+				    struct berth_error **err);
+void engine_container_rootfs_release(struct berth_engine *e, const char *path, bool temporary);
+
+/* ---- containers: building the bundle (engine-container-spec.c) ------------ */
+struct engine_spec_input {
+	const char *id;
+	const char *name;
+	const char *container_dir;   /* hosts, hostname, resolv.conf go here */
+	const char *rootfs;	     /* root.path of the spec */
+	char *const *lower_dirs;     /* image snapshots, bottom to top */
+	json_t *body;		     /* Docker's create body (Config fields + HostConfig) */
+	const struct image_config *image;
+	const char *init_path;	     /* berth-init, bound in for --init */
+	const char *cgroup_parent;   /* NULL: "/berth" */
+};
+/* Validates body against Docker's rules and builds the OCI spec with
+ * Docker's defaults: the image's Env/Cmd/Entrypoint/WorkingDir/User merged
+ * with the body's; the 14 default capabilities, --cap-add/--cap-drop
+ * ("ALL" too), --privileged (all caps, no seccomp, no masked paths, every
+ * host device); the default seccomp profile (seccomp=FILE|unconfined,
+ * no-new-privileges); masked and read-only /proc and /sys paths; /dev,
+ * /dev/pts, /dev/shm (ShmSize), /dev/mqueue, /sys read-only, /proc;
+ * binds of hosts, hostname, resolv.conf; --tmpfs, --read-only, --init;
+ * resources (Memory, MemorySwap, NanoCpus, CpuShares, CpusetCpus,
+ * PidsLimit: 0 or -1 is unlimited and never written as 0), ulimits,
+ * namespaces (network: a new one unless NetworkMode is "host"), hostname,
+ * cgroupsPath <cgroup_parent>/<id>. Errors name the field with Docker's
+ * wording ("invalid restart policy …", "Minimum memory limit allowed is 6MB",
+ * "unable to find user nosuch: no matching entries in passwd file").
+ * Caller owns *ret_spec and *ret_warnings (array of strings; may be NULL). */
+int engine_spec_build(const struct engine_spec_input *in, json_t **ret_spec,
+		      json_t **ret_warnings, struct berth_error **err);
+/* Writes hosts (localhost lines, the container's own name), hostname and
+ * resolv.conf (the host's, with 127.x nameservers dropped; --dns,
+ * --dns-search, --dns-option, --add-host honoured) into container_dir. */
+int engine_container_files_write(const struct engine_spec_input *in, struct berth_error **err);
+/* Resolves Docker's user forms ("name", "uid", "uid:gid", "name:group")
+ * against etc/passwd and etc/group found under root (a mounted rootfs; may
+ * be NULL) or else the topmost of lower_dirs that has them, into an OCI
+ * user object {uid, gid, additionalGids}. Numeric ids need no file.
+ * -ENOENT "unable to find user X: no matching entries in passwd file". */
+int engine_user_resolve(const char *root, char *const *lower_dirs, const char *user,
+			json_t **ret_user, struct berth_error **err);
+/* Docker's default seccomp allow-list as an OCI linux.seccomp object;
+ * syscalls that need a capability are allowed when caps (NULL-terminated
+ * "CAP_…" names) holds it. Every name resolves on this architecture. */
+json_t *engine_seccomp_default(char *const *caps);
+/* "KILL", "SIGKILL", "9" → 9; -EINVAL otherwise. */
+int engine_signal_parse(const char *s, int *ret);
 
 #endif

@@ -95,4 +95,17 @@ json_t *rt_spec_default(bool rootless);
 /* The JSON `features` prints. */
 json_t *rt_features(void);
 
+/* Resource usage of the cgroup at cgroups_path (a spec's linux.cgroupsPath,
+ * e.g. "/berth/<id>"), read from whichever hierarchy the host has (v1
+ * controllers, v2 unified), whichever runtime made it:
+ * {"cpu": {"usage_ns", "user_ns", "system_ns", "throttled_periods",
+ *  "throttled_ns"}, "memory": {"usage", "limit", "cache", "max_usage",
+ *  "failcnt", "stats": {…raw counters…}}, "pids": {"current", "limit"},
+ *  "blkio": {"read_bytes", "write_bytes"}}; a limit that is not set is
+ * absent. -ENOENT when the cgroup does not exist. Caller owns *ret. */
+int rt_cgroup_stats(const char *cgroups_path, json_t **ret, struct berth_error **err);
+/* The pids in that cgroup (the pids/memory hierarchy on v1). Caller frees. */
+int rt_cgroup_pids(const char *cgroups_path, pid_t **ret_pids, size_t *ret_n,
+		   struct berth_error **err);
+
 #endif

@@ -114,4 +114,55 @@ int berth_state_meta_get(struct berth_state *st, const char *key, char **ret,
 int berth_state_meta_set(struct berth_state *st, const char *key, const char *value,
 			 struct berth_error **err);
 
+/* ---- containers (schema v4) ----------------------------------------------
+ *
+ * What must survive berthd and the machine restarting: the container's
+ * identity and creation inputs, and its last known state. Whether it runs
+ * now is the monitor's to say (monitor.h's status.json), not stored twice:
+ * `state` is what the engine last learnt, updated on every start and exit. */
+struct berth_state_container {
+	char *id;	    /* 64 hex */
+	char *name;	    /* without the leading '/'; unique */
+	char *image_id;	    /* "sha256:…" */
+	char *image_name;   /* as the user gave it ("busybox") */
+	int64_t created;    /* Unix ns */
+	json_t *config;	    /* {"Config": …, "HostConfig": …, "NetworkingConfig": …,
+			     * "Runtime": …, …}: the engine's own document */
+	json_t *state;	    /* Docker's State object as last known */
+};
+/* Inserts a new container. -EEXIST when the id or the name is taken. */
+int berth_state_container_add(struct berth_state *st, const struct berth_state_container *c,
+			      struct berth_error **err);
+/* Replaces config and state of an existing container (name and image stay).
+ * -ENOENT when absent. */
+int berth_state_container_update(struct berth_state *st, const struct berth_state_container *c,
+				 struct berth_error **err);
+/* Only the state object. -ENOENT when absent. */
+int berth_state_container_set_state(struct berth_state *st, const char *id, json_t *state,
+				    struct berth_error **err);
+/* -EEXIST when new_name is taken, -ENOENT when id is absent. */
+int berth_state_container_rename(struct berth_state *st, const char *id, const char *new_name,
+				 struct berth_error **err);
+/* By id, by name, -ENOENT when absent. Caller owns *ret. */
+int berth_state_container_get(struct berth_state *st, const char *id,
+			      struct berth_state_container **ret, struct berth_error **err);
+int berth_state_container_get_by_name(struct berth_state *st, const char *name,
+				      struct berth_state_container **ret,
+				      struct berth_error **err);
+/* The ids that start with prefix (all ids for ""), sorted; caller frees. */
+int berth_state_container_ids(struct berth_state *st, const char *prefix, char ***ret,
+			      struct berth_error **err);
+/* Every container, newest first; NULL-terminated, *ret_n its length. */
+int berth_state_container_list(struct berth_state *st, struct berth_state_container ***ret,
+			       size_t *ret_n, struct berth_error **err);
+/* -ENOENT when absent. */
+int berth_state_container_delete(struct berth_state *st, const char *id, struct berth_error **err);
+/* How many containers use image_id (rmi refuses while some do). */
+int berth_state_image_container_count(struct berth_state *st, const char *image_id,
+				      int64_t *ret, struct berth_error **err);
+void berth_state_container_free(struct berth_state_container *c);
+void berth_state_container_list_free(struct berth_state_container **list);
+DEFINE_CLEANUP_FUNC(struct berth_state_container *, berth_state_container_free)
+DEFINE_CLEANUP_FUNC(struct berth_state_container **, berth_state_container_list_free)
+
 #endif

@@ -1,0 +1,4 @@
+/* api-containers.c - container endpoints
+ *
+ * (placeholder: being written.) */
+#include "api-internal.h"

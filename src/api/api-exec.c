@@ -1,0 +1,4 @@
+/* api-exec.c - container endpoints
+ *
+ * (placeholder: being written.) */
+#include "api-internal.h"

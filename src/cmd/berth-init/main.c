@@ -1,0 +1,5 @@
+/* berth-init - placeholder. */
+int main(void)
+{
+	return 0;
+}

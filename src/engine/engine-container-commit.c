@@ -1,0 +1,4 @@
+/* engine-container-commit.c - containers
+ *
+ * (placeholder: being written.) */
+#include "engine-internal.h"

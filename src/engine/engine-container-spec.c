@@ -1,0 +1,4 @@
+/* engine-container-spec.c - containers
+ *
+ * (placeholder: being written.) */
+#include "engine-internal.h"

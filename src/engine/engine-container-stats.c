@@ -1,0 +1,4 @@
+/* engine-container-stats.c - containers
+ *
+ * (placeholder: being written.) */
+#include "engine-internal.h"

@@ -1,0 +1,4 @@
+/* engine-container-stream.c - containers
+ *
+ * (placeholder: being written.) */
+#include "engine-internal.h"

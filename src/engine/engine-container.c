@@ -1,0 +1,4 @@
+/* engine-container.c - containers
+ *
+ * (placeholder: being written.) */
+#include "engine-internal.h"

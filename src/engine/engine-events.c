@@ -1,0 +1,4 @@
+/* engine-events.c - containers
+ *
+ * (placeholder: being written.) */
+#include "engine-internal.h"

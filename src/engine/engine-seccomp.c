@@ -1,0 +1,4 @@
+/* engine-seccomp.c - containers
+ *
+ * (placeholder: being written.) */
+#include "engine-internal.h"

@@ -1,0 +1,4 @@
+/* monitor-client.c - the monitor
+ *
+ * (placeholder: being written.) */
+#include "monitor-internal.h"

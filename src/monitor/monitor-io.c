@@ -1,0 +1,4 @@
+/* monitor-io.c - the monitor
+ *
+ * (placeholder: being written.) */
+#include "monitor-internal.h"

@@ -1,0 +1,4 @@
+/* monitor-spawn.c - the monitor
+ *
+ * (placeholder: being written.) */
+#include "monitor-internal.h"

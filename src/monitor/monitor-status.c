@@ -1,0 +1,4 @@
+/* monitor-status.c - the monitor
+ *
+ * (placeholder: being written.) */
+#include "monitor-internal.h"
