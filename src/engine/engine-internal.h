@@ -5,9 +5,11 @@
 #include <pthread.h>
 
 #include "engine.h"
+#include "monitor/monitor.h"
 
 struct engine_containers; /* engine-container.c: monitors watched, waits, pending attaches, execs */
 struct engine_events;	  /* engine-events.c: subscribers and recent events */
+struct engine_streams;	  /* engine-container-stream.c + -exec.c: pending attaches, execs */
 
 struct berth_engine {
 	char *root, *run_root;
@@ -19,6 +21,7 @@ struct berth_engine {
 	struct berth_state *state;
 	struct engine_containers *containers;
 	struct engine_events *events;
+	struct engine_streams *streams;
 };
 
 /* engine-image.c: names. Keys are what the state stores: tags
@@ -113,5 +116,36 @@ int engine_user_resolve(const char *root, char *const *lower_dirs, const char *u
 json_t *engine_seccomp_default(char *const *caps);
 /* "KILL", "SIGKILL", "9" → 9; -EINVAL otherwise. */
 int engine_signal_parse(const char *s, int *ret);
+
+/* ---- containers: between the lifecycle (engine-container.c) and the
+ * streams (engine-container-stream.c, engine-container-exec.c,
+ * engine-events.c) ---------------------------------------------------------- */
+
+/* engine-container.c: one request to the container's monitor (connects to
+ * <run_dir>/monitor.sock for the call). -EBUSY "container … is not running"
+ * when no monitor listens. */
+int engine_monitor_call(struct berth_engine *e, const char *id, json_t *req, const int *fds,
+			size_t n_fds, json_t **ret, struct berth_error **err);
+/* The last known Docker State object of the container (from a live
+ * monitor's status, else the record). Caller owns. */
+int engine_container_state(struct berth_engine *e, const char *id, json_t **ret,
+			   struct berth_error **err);
+
+/* engine-container-stream.c: set up and torn down by berth_engine_open and
+ * _close. */
+int engine_streams_init(struct berth_engine *e);
+void engine_streams_free(struct berth_engine *e);
+/* Called by start once the monitor is ready, before the "start" request:
+ * hands the attach streams waiting for this container to the monitor. */
+void engine_streams_on_start(struct berth_engine *e, const char *id, struct monitor_conn *mc);
+/* Called by remove: drops attach streams and exec records of the container. */
+void engine_streams_on_remove(struct berth_engine *e, const char *id);
+/* Called by the monitor watcher for each event packet of a container
+ * (exec_start, exec_die, … : exec records take their pid and exit code). */
+void engine_streams_on_event(struct berth_engine *e, const char *id, json_t *event);
+
+/* engine-events.c */
+int engine_events_init(struct berth_engine *e);
+void engine_events_free(struct berth_engine *e);
 
 #endif
