@@ -5,12 +5,16 @@
  * does, and looks the rest up in the route tables by method and pattern.
  * A handler's negative errno becomes an HTTP status through the one table
  * below and its message becomes {"message": "…"}, the shape every Docker
- * client prints. api-server.c calls api_dispatch for each request; the
- * handlers live in api-system.c and api-images.c. */
+ * client prints. The query and body helpers every handler shares are
+ * here too. api-server.c calls api_dispatch for each request; the handlers
+ * live in api-system.c, api-images.c, api-transfer.c, api-containers.c,
+ * api-container-streams.c, api-container-files.c, api-exec.c and
+ * api-events.c. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api-internal.h"
 
@@ -20,7 +24,8 @@ static const struct {
 	unsigned status;
 } errno_status[] = {
     {ENOENT, 404}, {EEXIST, 409}, {EBUSY, 409},	 {EINVAL, 400},	    {ENAMETOOLONG, 400},
-    {EPERM, 403},  {EACCES, 403}, {ENOSYS, 501}, {EOPNOTSUPP, 501},
+    {EPERM, 403},  {EACCES, 403}, {ENOSYS, 501}, {EOPNOTSUPP, 501}, {ENOTSUP, 501},
+    {ENOTDIR, 400}, {EISDIR, 400},
 };
 
 unsigned berth_api_status_from_errno(int err)
@@ -37,6 +42,11 @@ static const struct api_route *const route_tables[] = {
     api_system_routes,
     api_transfer_routes, /* before api_image_routes: it shares /images/create */
     api_image_routes,
+    api_container_routes,
+    api_container_stream_routes,
+    api_container_file_routes,
+    api_exec_routes,
+    api_event_routes,
 };
 
 /* ---- replies ------------------------------------------------------------- */
@@ -94,9 +104,142 @@ void api_reply_header(struct api_reply *reply, const char *name, const char *val
 	}
 }
 
+int api_reply_header_take(struct api_reply *reply, const char *name, char *value)
+{
+	if (!value)
+		return -ENOMEM;
+	if (reply->n_owned >= API_MAX_HEADERS || reply->n_headers >= API_MAX_HEADERS) {
+		free(value);
+		return -ENOBUFS;
+	}
+	reply->owned[reply->n_owned++] = value;
+	api_reply_header(reply, name, value);
+	return 0;
+}
+
+void api_reply_clear(struct api_reply *reply)
+{
+	free(reply->body);
+	reply->body = NULL;
+	for (size_t i = 0; i < reply->n_owned; i++)
+		free(reply->owned[i]);
+	reply->n_owned = 0;
+}
+
+/* ---- query and body ------------------------------------------------------ */
+
 const char *api_query(struct api_request *req, const char *key)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+bool api_query_bool(struct api_request *req, const char *key, bool def)
+{
+	const char *v = api_query(req, key);
+	if (!v || !*v)
+		return def;
+	return strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0;
+}
+
+int api_query_int(struct api_request *req, const char *key, long long def, long long *ret,
+		  struct berth_error **err)
+{
+	const char *v = api_query(req, key);
+	*ret = def;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || *end)
+		return berth_error_set(err, EINVAL, "invalid value for '%s': '%s'", key, v);
+	*ret = n;
+	return 0;
+}
+
+int api_query_time_ns(struct api_request *req, const char *key, int64_t *ret,
+		      struct berth_error **err)
+{
+	const char *v = api_query(req, key);
+	*ret = 0;
+	if (!v || !*v)
+		return 0;
+	char *end;
+	errno = 0;
+	long long sec = strtoll(v, &end, 10);
+	int64_t ns = 0;
+	if (!errno && *end == '.') {
+		int64_t scale = 100000000;
+		for (end++; isdigit((unsigned char)*end); end++, scale /= 10)
+			ns += (*end - '0') * scale;
+	}
+	if (errno || *end || end == v)
+		return berth_error_set(err, EINVAL, "invalid value for '%s': '%s'", key, v);
+	*ret = (int64_t)sec * 1000000000 + ns;
+	return 0;
+}
+
+/* {"key": {"v": true}} (Docker before 1.22's form) → {"key": ["v"]}. */
+static int filters_normalize(json_t *f, struct berth_error **err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(f, key, v)
+	{
+		if (json_is_array(v))
+			continue;
+		if (!json_is_object(v))
+			return berth_json_type_error(key, "an array of strings", v, err);
+		json_t *list = json_array();
+		const char *item;
+		json_t *on;
+		json_object_foreach(v, item, on)
+			if (json_is_true(on))
+				json_array_append_new(list, json_string(item));
+		json_object_set_new(f, key, list);
+	}
+	return 0;
+}
+
+int api_query_filters(struct api_request *req, json_t **ret, struct berth_error **err)
+{
+	*ret = NULL;
+	const char *v = api_query(req, "filters");
+	if (!v || !*v)
+		return 0;
+	json_error_t jerr;
+	_cleanup_json_ json_t *f = json_loads(v, 0, &jerr);
+	if (!f || !json_is_object(f))
+		return berth_error_set(err, EINVAL, "invalid filter '%s'", v);
+	int r = filters_normalize(f, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(f);
+	return 0;
+}
+
+int api_body_json(struct api_request *req, bool allow_empty, json_t **ret,
+		  struct berth_error **err)
+{
+	size_t skip = 0;
+	while (req->body && skip < req->body_len && isspace((unsigned char)req->body[skip]))
+		skip++;
+	if (!req->body || skip == req->body_len) {
+		if (!allow_empty)
+			return berth_error_set(err, EINVAL, "invalid JSON: the request body is empty");
+		*ret = json_object();
+		return *ret ? 0 : -ENOMEM;
+	}
+	json_error_t jerr;
+	json_t *v = json_loadb(req->body, req->body_len, 0, &jerr);
+	if (!v)
+		return berth_error_set(err, EINVAL, "invalid JSON: %s", jerr.text);
+	if (!json_is_object(v)) {
+		json_decref(v);
+		return berth_error_set(err, EINVAL, "invalid JSON: expected an object");
+	}
+	*ret = v;
+	return 0;
 }
 
 void api_request_clear(struct api_request *req)

@@ -8,8 +8,12 @@
  * connection gets a thread (MHD's thread-per-connection mode): later
  * endpoints (attach, logs --follow, events) block for a long time. The
  * request body is gathered here, api-router.c decides what to answer, and
- * one line per request is logged at debug level. berthd's main starts and
- * stops the server. */
+ * one line per request is logged at debug level. Attach and exec answer
+ * with a protocol upgrade (MHD_ALLOW_UPGRADE; api-hijack.c pumps the
+ * upgraded socket). Stopping first signals the stop fd, which ends every
+ * long stream, and waits for the hijack pumps, and only then stops MHD,
+ * which joins the connection threads. berthd's main starts and stops the
+ * server. */
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -30,6 +35,7 @@ struct api_conn {
 	size_t len;
 	bool too_big;
 	int body_fd; /* a spooled upload (api_transfer_upload_open), or -1 */
+	struct api_hijack *hijack; /* a queued 101: its connection's reference */
 	struct timespec start;
 };
 
@@ -175,10 +181,23 @@ static bool on_tcp(struct berth_api_server *srv, struct MHD_Connection *conn)
 	return ci && ci->daemon == srv->tcp_daemon;
 }
 
-static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct api_reply *reply)
+static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct api_conn *c,
+				    struct api_reply *reply)
 {
 	struct MHD_Response *resp;
-	if (reply->stream) {
+	if (reply->hijack && reply->status != MHD_HTTP_SWITCHING_PROTOCOLS) {
+		api_hijack_free(reply->hijack); /* the handler failed after all */
+		reply->hijack = NULL;
+	}
+	if (reply->hijack) {
+		resp = api_hijack_response(reply->hijack);
+		if (!resp)
+			api_hijack_free(reply->hijack);
+		else
+			c->hijack = reply->hijack;
+		reply->hijack = NULL;
+		reply->content_type = NULL; /* the hijack set its own */
+	} else if (reply->stream) {
 		/* MHD owns the stream from here: api_stream_free runs when the
 		 * response is destroyed, whether it was sent or not. */
 		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, api_stream_read,
@@ -205,7 +224,7 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct api_reply
 static void answer(struct berth_api_server *srv, struct MHD_Connection *conn, const char *url,
 		   const char *method, struct api_conn *c)
 {
-	struct api_reply reply = {.status = 500};
+	struct api_reply reply = {.status = 500, .srv = srv, .conn = conn};
 	struct api_request req = {
 	    .srv = srv, .conn = conn, .method = method, .body = c->body, .body_len = c->len,
 	    .body_fd = c->body_fd};
@@ -216,10 +235,10 @@ static void answer(struct berth_api_server *srv, struct MHD_Connection *conn, co
 				"a client certificate signed by the daemon's CA is required");
 	else
 		api_dispatch(&req, url, &reply);
-	if (queue_reply(conn, &reply) != MHD_YES)
+	if (queue_reply(conn, c, &reply) != MHD_YES)
 		log_warn("api: %s %s: could not queue the response", method, url);
 	log_debug("api: %s %s %u (%.1f ms)", method, url, reply.status, ms_since(&c->start));
-	free(reply.body);
+	api_reply_clear(&reply);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -266,6 +285,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct api_conn *c = *con_cls;
 	if (c) {
+		/* After the upgrade callback, if there was one: the pump holds
+		 * its own reference. */
+		api_hijack_abandon(c->hijack);
 		closep(&c->body_fd);
 		free(c->body);
 		free(c);
@@ -284,7 +306,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 /* ---- start and stop -------------------------------------------------------------- */
 
 #define MHD_FLAGS                                                                                  \
-	(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG)
+	(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |     \
+	 MHD_ALLOW_UPGRADE)
 
 static struct MHD_Daemon *start_plain(struct berth_api_server *srv, int fd, unsigned extra)
 {
@@ -345,6 +368,10 @@ static int server_copy_config(struct berth_api_server *srv, const struct berth_a
 	for (size_t i = 0; i < ARRAY_SIZE(dst); i++)
 		if (src[i] && !(*dst[i] = strdup(src[i])))
 			return -ENOMEM;
+	for (char *const *rt = cfg->runtimes; rt && *rt; rt++)
+		if (strv_push(&srv->runtimes, *rt) < 0)
+			return -ENOMEM;
+	srv->cfg.runtimes = srv->runtimes;
 	srv->cfg.root = srv->root;
 	srv->cfg.run_root = srv->run_root;
 	srv->cfg.unix_path = srv->unix_path;
@@ -362,8 +389,15 @@ int berth_api_server_start(const struct berth_api_config *cfg, struct berth_api_
 	if (!cfg->unix_path && !cfg->tcp_addr)
 		return berth_error_set(err, EINVAL, "no address to listen on");
 	_cleanup_(berth_api_server_stopp) struct berth_api_server *srv = calloc(1, sizeof(*srv));
-	if (!srv || server_copy_config(srv, cfg) < 0)
+	if (!srv)
 		return -ENOMEM;
+	srv->stop_fd = -1;
+	if (server_copy_config(srv, cfg) < 0)
+		return -ENOMEM;
+	srv->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (srv->stop_fd < 0)
+		return berth_error_errno(err, errno, "eventfd");
+	api_hijack_init(srv);
 	int r = api_system_init(srv, err);
 	if (r < 0)
 		return r;
@@ -394,6 +428,11 @@ void berth_api_server_stop(struct berth_api_server *srv)
 {
 	if (!srv)
 		return;
+	/* Long streams and hijacked connections end first: MHD_stop_daemon
+	 * joins the connection threads and waits for upgraded sockets. */
+	if (srv->stop_fd >= 0)
+		(void)eventfd_write(srv->stop_fd, 1);
+	api_hijack_stop_all(srv);
 	/* MHD_stop_daemon joins the threads and closes the listen socket. */
 	if (srv->tcp_daemon)
 		MHD_stop_daemon(srv->tcp_daemon);
@@ -410,5 +449,7 @@ void berth_api_server_stop(struct berth_api_server *srv)
 	free(srv->git_commit);
 	free(srv->build_time);
 	free(srv->engine_id);
+	strv_free(srv->runtimes);
+	closep(&srv->stop_fd);
 	free(srv);
 }

@@ -6,8 +6,8 @@
  * names and types (docs.docker.com, Engine API v1.44: SystemVersion and
  * SystemInfo) so Go clients decode them; facts come from the host (uname,
  * /etc/os-release, sysconf, the cgroup mounts) and from the state store
- * (image count, the engine ID kept across restarts). Counters for objects
- * that do not exist yet (containers) are 0 until the engine brings them. */
+ * (image count, the engine ID kept across restarts) and the engine
+ * (container counts by state, the configured runtimes). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -188,6 +188,50 @@ static int handle_version(struct api_request *req, struct api_reply *reply,
 	return api_reply_json(reply, 200, v);
 }
 
+/* Containers, ContainersRunning, ContainersPaused, ContainersStopped from
+ * the engine's list (State: created, running, paused, restarting, exited,
+ * dead). */
+static int info_add_containers(struct berth_api_server *srv, json_t *info,
+			       struct berth_error **err)
+{
+	_cleanup_json_ json_t *list = NULL;
+	int r = berth_engine_container_list(srv->cfg.engine, true, 0, false, NULL, &list, err);
+	if (r < 0)
+		return r;
+	json_int_t running = 0, paused = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(list, i, c)
+	{
+		const char *state = json_string_value(json_object_get(c, "State"));
+		running += state && (strcmp(state, "running") == 0 || strcmp(state, "restarting") == 0);
+		paused += state && strcmp(state, "paused") == 0;
+	}
+	json_int_t all = (json_int_t)json_array_size(list);
+	json_object_set_new(info, "Containers", json_integer(all));
+	json_object_set_new(info, "ContainersRunning", json_integer(running));
+	json_object_set_new(info, "ContainersPaused", json_integer(paused));
+	json_object_set_new(info, "ContainersStopped", json_integer(all - running - paused));
+	return 0;
+}
+
+/* "berth" (the runtime library, in-process) and every external runtime
+ * berthd was configured with ("name=/path"). */
+static json_t *info_runtimes(struct berth_api_server *srv)
+{
+	json_t *rt = json_pack("{s:{s:s}}", "berth", "path", "berth-runtime");
+	char *const *list = srv->runtimes;
+	for (size_t i = 0; rt && list && list[i]; i++) {
+		const char *eq = strchr(list[i], '=');
+		if (!eq || eq == list[i])
+			continue;
+		_cleanup_free_ char *name = strndup(list[i], (size_t)(eq - list[i]));
+		if (name)
+			json_object_set_new(rt, name, json_pack("{s:s}", "path", eq + 1));
+	}
+	return rt;
+}
+
 /* The parts of SystemInfo that describe the daemon rather than the host. */
 static json_t *info_daemon(struct berth_api_server *srv, int64_t images)
 {
@@ -202,7 +246,7 @@ static json_t *info_daemon(struct berth_api_server *srv, int64_t images)
 	    "DriverStatus", "DockerRootDir", srv->cfg.root, "ServerVersion", srv->cfg.version,
 	    "CgroupDriver", "cgroupfs", "DefaultRuntime", "berth", "Runtimes", "berth", "path",
 	    "berth-runtime", "SecurityOptions", "name=seccomp,profile=builtin", "Debug",
-	    berth_log_enabled(BERTH_LOG_DEBUG), "ExperimentalBuild", 0, "LiveRestoreEnabled", 0,
+	    berth_log_enabled(BERTH_LOG_DEBUG), "ExperimentalBuild", 0, "LiveRestoreEnabled", 1,
 	    "NFd", (json_int_t)count_dir("/proc/self/fd"), "NGoroutines",
 	    (json_int_t)count_dir("/proc/self/task"), "SystemTime", now, "LoggingDriver",
 	    "json-file", "NEventsListener", 0, "IndexServerAddress", "https://index.docker.io/v1/",
@@ -250,8 +294,11 @@ static int handle_info(struct api_request *req, struct api_reply *reply, struct 
 	if (!info)
 		return berth_error_set(err, ENOMEM, "build info");
 	r = info_add_host(info, err);
+	if (r >= 0 && req->srv->cfg.engine)
+		r = info_add_containers(req->srv, info, err);
 	if (r < 0)
 		return r;
+	json_object_set_new(info, "Runtimes", info_runtimes(req->srv));
 	json_t *registry = json_pack("{s:[s], s:{}, s:[]}", "InsecureRegistryCIDRs", "127.0.0.0/8",
 				     "IndexConfigs", "Mirrors");
 	json_object_set_new(info, "RegistryConfig", registry);

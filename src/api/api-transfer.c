@@ -8,9 +8,11 @@
  * bodies far larger than the JSON limit: api-server.c asks
  * api_transfer_upload_open, on a request's first call, whether the body is
  * one of those, and if so spools it to an unlinked temp file under
- * <root>/tmp instead of memory (req->body_fd). POST /images/create is
- * shared with pull: this table comes first in the router, answers
- * fromSrc itself and hands everything else to the image routes' handler.
+ * <root>/tmp instead of memory (req->body_fd); the tar of PUT
+ * /containers/{id}/archive (api-container-files.c) is spooled the same
+ * way. POST /images/create is shared with pull: this table comes first
+ * in the router, answers fromSrc itself and hands everything else to the
+ * image routes' handler.
  * The engine (engine-transfer.c, engine-save.c, engine-load.c) does the
  * work. */
 #include <fcntl.h>
@@ -48,16 +50,28 @@ static int tmpfile_in(const char *root)
 	return fd;
 }
 
+/* "/containers/{id}/archive" (docker cp into a container). */
+static bool is_archive_path(const char *path)
+{
+	const char *prefix = "/containers/", *suffix = "/archive";
+	size_t n = strlen(path), pl = strlen(prefix), sl = strlen(suffix);
+	return n > pl + sl && strncmp(path, prefix, pl) == 0 &&
+	       strcmp(path + n - sl, suffix) == 0 && !memchr(path + pl, '/', n - pl - sl);
+}
+
 int api_transfer_upload_open(struct berth_api_server *srv, struct MHD_Connection *conn,
 			     const char *url, const char *method)
 {
+	const char *path = strip_version(url);
+	if (strcmp(method, "PUT") == 0 && is_archive_path(path))
+		goto spool;
 	if (strcmp(method, "POST") != 0)
 		return -1;
-	const char *path = strip_version(url);
 	const char *src = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "fromSrc");
 	if (strcmp(path, "/images/load") != 0 &&
 	    !(strcmp(path, "/images/create") == 0 && src && strcmp(src, "-") == 0))
 		return -1;
+spool:;
 	int fd = tmpfile_in(srv->cfg.root ? srv->cfg.root : "/var/lib/berth");
 	if (fd < 0)
 		log_warn("api: cannot make a temp file for the upload to %s", path);

@@ -35,6 +35,9 @@ struct berth_api_config {
 	const char *version;
 	const char *git_commit;
 	const char *build_time;
+	/* The engine's extra OCI runtimes ("name=/path", NULL-terminated,
+	 * may be NULL), for /info's Runtimes. */
+	char *const *runtimes;
 	struct berth_state *state; /* borrowed; outlives the server */
 	struct berth_engine *engine; /* borrowed; outlives the server */
 };

@@ -200,6 +200,76 @@ static int remove_all_refs(struct berth_engine *e, const char *name,
 	return 0;
 }
 
+/* A container that uses image_id, a running one first: *ret_id (caller
+ * frees; NULL when none) and whether it runs. */
+static int image_user(struct berth_engine *e, const char *image_id, char **ret_id,
+		      bool *ret_running, struct berth_error **err)
+{
+	*ret_id = NULL;
+	*ret_running = false;
+	int64_t n = 0;
+	int r = berth_state_image_container_count(e->state, image_id, &n, err);
+	if (r < 0 || n == 0)
+		return r;
+	_cleanup_(berth_state_container_list_freep) struct berth_state_container **list = NULL;
+	r = berth_state_container_list(e->state, &list, NULL, err);
+	if (r < 0)
+		return r;
+	for (struct berth_state_container **p = list; *p; p++) {
+		if (strcmp((*p)->image_id, image_id) != 0)
+			continue;
+		bool running = json_is_true(json_object_get((*p)->state, "Running"));
+		if (!*ret_id || (running && !*ret_running)) {
+			free(*ret_id);
+			*ret_id = strdup((*p)->id);
+			*ret_running = running;
+		}
+	}
+	return 0;
+}
+
+/* Docker's refusals while a container uses the image: removing its last
+ * name needs force; removing it by id is refused for a running user and
+ * needs force for a stopped one. Even forced, the image itself stays
+ * while a container uses it (its snapshots are the container's lower
+ * dirs): only its names go. */
+static int image_in_use(struct berth_engine *e, const char *name, const char *key,
+			const struct berth_state_image *img, bool force, bool *ret_used,
+			struct berth_error **err)
+{
+	_cleanup_free_ char *user = NULL;
+	bool running = false;
+	int r = image_user(e, img->id, &user, &running, err);
+	*ret_used = user != NULL;
+	if (r < 0 || !user)
+		return r;
+	if (key) {
+		_cleanup_strv_ char **tags = NULL;
+		r = berth_state_image_tags(e->state, img->id, &tags, err);
+		if (r < 0)
+			return r;
+		bool last = strv_length(tags) <= 1;
+		if (last && !force)
+			return berth_error_set(err, EEXIST,
+					       "conflict: unable to remove repository reference "
+					       "\"%s\" (must force) - container %.12s is using its "
+					       "referenced image %.12s",
+					       name, user, img->id + 7);
+		return 0;
+	}
+	if (running)
+		return berth_error_set(err, EEXIST,
+				       "conflict: unable to delete %.12s (cannot be forced) - image "
+				       "is being used by running container %.12s",
+				       img->id + 7, user);
+	if (!force)
+		return berth_error_set(err, EEXIST,
+				       "conflict: unable to delete %.12s (must be forced) - image "
+				       "is being used by stopped container %.12s",
+				       img->id + 7, user);
+	return 0;
+}
+
 int berth_engine_image_remove(struct berth_engine *e, const char *name, bool force, bool noprune,
 			      json_t **ret, struct berth_error **err)
 {
@@ -211,6 +281,10 @@ int berth_engine_image_remove(struct berth_engine *e, const char *name, bool for
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *key = name_key(e, name);
+	bool used = false;
+	r = image_in_use(e, name, key, img, force, &used, err);
+	if (r < 0)
+		return r;
 	if (key) {
 		_cleanup_free_ char *repo = key_repo(key);
 		r = ref_remove(e, key, out, err);
@@ -222,7 +296,7 @@ int berth_engine_image_remove(struct berth_engine *e, const char *name, bool for
 	bool unreferenced = false;
 	if (r >= 0)
 		r = image_unreferenced(e, img->id, &unreferenced);
-	if (r >= 0 && unreferenced)
+	if (r >= 0 && unreferenced && !used)
 		r = image_delete(e, img, noprune, out, err);
 	if (r < 0)
 		return r;
@@ -247,6 +321,12 @@ int berth_engine_image_prune(struct berth_engine *e, bool all, json_t **ret,
 		if ((r = image_unreferenced(e, list[i]->id, &dangling)) < 0)
 			return berth_error_set(err, -r, "prune: image %s", list[i]->id);
 		if (!dangling && !all)
+			continue;
+		/* Docker's prune keeps what a container, running or not, uses. */
+		int64_t users = 0;
+		if ((r = berth_state_image_container_count(e->state, list[i]->id, &users, err)) < 0)
+			return r;
+		if (users > 0)
 			continue;
 		if (!dangling && (r = remove_all_refs(e, list[i]->id, list[i], true, deleted,
 						      err)) < 0)

@@ -15,19 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state.h"
+#include "state-internal.h"
 
 #define STATE_BUSY_TIMEOUT_MS 5000
-
-struct berth_state {
-	sqlite3 *db;
-	char *path;
-	pthread_mutex_t lock; /* recursive: held by a transaction across calls */
-	bool in_txn;
-};
-
-DEFINE_CLEANUP_FUNC(sqlite3_stmt *, sqlite3_finalize)
-#define _cleanup_stmt_ _cleanup_(sqlite3_finalizep)
 
 /* Each migration moves the schema from version i to i+1. Never edit one
  * that has shipped: add another. */
@@ -51,6 +41,18 @@ static const char *const migrations[] = {
     " name TEXT PRIMARY KEY NOT NULL,"
     " image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
     "CREATE INDEX repo_digests_by_image ON repo_digests(image_id);",
+    /* 4: containers. No foreign key to images: the engine refuses rmi
+     * of a used image with Docker's message, which a constraint cannot
+     * word, and the config/state documents are JSON text. */
+    "CREATE TABLE containers ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " name TEXT NOT NULL UNIQUE,"
+    " image_id TEXT NOT NULL,"
+    " image_name TEXT,"
+    " created INTEGER NOT NULL DEFAULT 0,"
+    " config TEXT NOT NULL,"
+    " state TEXT NOT NULL);"
+    "CREATE INDEX containers_by_image ON containers(image_id);",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == BERTH_STATE_SCHEMA_VERSION,
@@ -59,7 +61,7 @@ _Static_assert(ARRAY_SIZE(migrations) == BERTH_STATE_SCHEMA_VERSION,
 /* ---- errors and locking -------------------------------------------------- */
 
 /* SQLite result code → negative errno, the one place that decides. */
-static int sqlite_to_errno(int rc)
+int state_sqlite_errno(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_OK:
@@ -89,31 +91,30 @@ static int sqlite_to_errno(int rc)
 	}
 }
 
-static int state_fail(struct berth_state *st, int rc, struct berth_error **err, const char *what)
+int state_fail(struct berth_state *st, int rc, struct berth_error **err, const char *what)
 {
-	return berth_error_set(err, -sqlite_to_errno(rc), "state '%s': %s: %s", st->path, what,
+	return berth_error_set(err, -state_sqlite_errno(rc), "state '%s': %s: %s", st->path, what,
 			       sqlite3_errmsg(st->db));
 }
 
-static struct berth_state *state_lock(struct berth_state *st)
+struct berth_state *state_lock(struct berth_state *st)
 {
 	pthread_mutex_lock(&st->lock);
 	return st;
 }
 
-static void state_unlockp(struct berth_state **st)
+void state_unlockp(struct berth_state **st)
 {
 	if (*st)
 		pthread_mutex_unlock(&(*st)->lock);
 }
-#define _cleanup_unlock_ _cleanup_(state_unlockp)
 
 static int state_exec(struct berth_state *st, const char *sql, struct berth_error **err)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		int r = berth_error_set(err, -sqlite_to_errno(rc), "state '%s': %s", st->path,
+		int r = berth_error_set(err, -state_sqlite_errno(rc), "state '%s': %s", st->path,
 					msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return r;
@@ -121,7 +122,7 @@ static int state_exec(struct berth_state *st, const char *sql, struct berth_erro
 	return 0;
 }
 
-static int state_prepare(struct berth_state *st, const char *sql, sqlite3_stmt **ret,
+int state_prepare(struct berth_state *st, const char *sql, sqlite3_stmt **ret,
 			 struct berth_error **err)
 {
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, ret, NULL);
@@ -131,18 +132,18 @@ static int state_prepare(struct berth_state *st, const char *sql, sqlite3_stmt *
 }
 
 /* Binds NULL-able text parameters 1..n. */
-static int bind_texts(sqlite3_stmt *stmt, size_t n, const char *const *v)
+int state_bind_texts(sqlite3_stmt *stmt, size_t n, const char *const *v)
 {
 	for (size_t i = 0; i < n; i++) {
 		int rc = v[i] ? sqlite3_bind_text(stmt, (int)i + 1, v[i], -1, SQLITE_TRANSIENT)
 			      : sqlite3_bind_null(stmt, (int)i + 1);
 		if (rc != SQLITE_OK)
-			return sqlite_to_errno(rc);
+			return state_sqlite_errno(rc);
 	}
 	return 0;
 }
 
-static char *column_strdup(sqlite3_stmt *stmt, int col)
+char *state_column_strdup(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, col);
 	return s ? strdup((const char *)s) : NULL;
@@ -241,7 +242,7 @@ int berth_state_open(const char *root, struct berth_state **ret, struct berth_er
 				     SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
 				 NULL);
 	if (rc != SQLITE_OK)
-		return berth_error_set(err, -sqlite_to_errno(rc), "open state '%s': %s", st->path,
+		return berth_error_set(err, -state_sqlite_errno(rc), "open state '%s': %s", st->path,
 				       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 	int r = state_configure(st, err);
 	if (r >= 0)
@@ -319,7 +320,7 @@ void berth_state_rollback(struct berth_state *st)
 
 /* Runs a statement with text parameters that returns no rows; *ret_changes
  * (optional) gets the number of rows changed. */
-static int state_run(struct berth_state *st, const char *sql, size_t n, const char *const *args,
+int state_run(struct berth_state *st, const char *sql, size_t n, const char *const *args,
 		     int *ret_changes, struct berth_error **err)
 {
 	_cleanup_unlock_ struct berth_state *l = state_lock(st);
@@ -327,12 +328,12 @@ static int state_run(struct berth_state *st, const char *sql, size_t n, const ch
 	int r = state_prepare(st, sql, &stmt, err);
 	if (r < 0)
 		return r;
-	r = bind_texts(stmt, n, args);
+	r = state_bind_texts(stmt, n, args);
 	if (r < 0)
 		return berth_error_set(err, -r, "state '%s': bind", st->path);
 	int rc = sqlite3_step(stmt);
 	if (rc != SQLITE_DONE)
-		return sqlite_to_errno(rc); /* the caller words the error */
+		return state_sqlite_errno(rc); /* the caller words the error */
 	if (ret_changes)
 		*ret_changes = sqlite3_changes(st->db);
 	return 0;
@@ -354,7 +355,7 @@ static int state_query_text(struct berth_state *st, const char *sql, const char 
 		return -ENOENT;
 	if (rc != SQLITE_ROW)
 		return state_fail(st, rc, err, "query");
-	char *s = column_strdup(stmt, 0);
+	char *s = state_column_strdup(stmt, 0);
 	if (!s)
 		return -ENOMEM;
 	*ret = s;
@@ -390,12 +391,12 @@ static struct berth_state_image *image_from_row(sqlite3_stmt *stmt)
 	struct berth_state_image *img = calloc(1, sizeof(*img));
 	if (!img)
 		return NULL;
-	img->id = column_strdup(stmt, 0);
-	img->manifest_digest = column_strdup(stmt, 1);
-	img->media_type = column_strdup(stmt, 2);
+	img->id = state_column_strdup(stmt, 0);
+	img->manifest_digest = state_column_strdup(stmt, 1);
+	img->media_type = state_column_strdup(stmt, 2);
 	img->size = sqlite3_column_int64(stmt, 3);
 	img->created = sqlite3_column_int64(stmt, 4);
-	img->platform = column_strdup(stmt, 5);
+	img->platform = state_column_strdup(stmt, 5);
 	if (!img->id) {
 		berth_state_image_free(img);
 		return NULL;
@@ -421,7 +422,7 @@ int berth_state_image_put(struct berth_state *st, const struct berth_state_image
 	if (r < 0)
 		return r;
 	const char *texts[] = {img->id, img->manifest_digest, img->media_type};
-	if (bind_texts(stmt, ARRAY_SIZE(texts), texts) < 0 ||
+	if (state_bind_texts(stmt, ARRAY_SIZE(texts), texts) < 0 ||
 	    sqlite3_bind_int64(stmt, 4, img->size) != SQLITE_OK ||
 	    sqlite3_bind_int64(stmt, 5, img->created) != SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 6, img->platform, -1, SQLITE_TRANSIENT) != SQLITE_OK)

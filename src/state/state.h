@@ -21,7 +21,7 @@ struct berth_state;
 
 /* The schema version this build writes; older databases are migrated up on
  * open, newer ones are refused with -EPROTO. */
-#define BERTH_STATE_SCHEMA_VERSION 3
+#define BERTH_STATE_SCHEMA_VERSION 4
 
 /* An image record. `id` is the config digest ("sha256:…"); `created` is
  * Unix seconds; `platform` is "os/arch[/variant]". */

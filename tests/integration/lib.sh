@@ -464,3 +464,316 @@ suite_end() {
 	[ "$BERTH_OWN_RESULTS" = 1 ] && rm -f "$BERTH_RESULTS"
 	[ "$f" -eq 0 ]
 }
+
+# ---------------------------------------------------------------- engine
+#
+# Helpers for the families that drive berthd (containers, docker-cli,
+# restore): a real docker-registry on 127.0.0.1 serving a busybox image
+# pushed with skopeo, one berthd per test with its own --root/--run-root and
+# socket under $T, and leak checks for containers: their cgroups under
+# /berth/<id>, mounts naming $T, and monitors (processes whose command line
+# names $T). Nothing is stopped by name: berthd by its pid, containers'
+# leftovers through their own cgroups.
+#
+#   eng_setup            once per family, before its tests: sets ENG_REG,
+#                        ENG_IMG (the pushed image) or ENG_SETUP_ERR.
+#   eng_need VERB...     skip the test unless set up and berth has the verbs.
+#   eng_start_berthd [ARGS]  berthd for this test (DPID, SOCK); ARGS go to
+#                        berthd. Installs eng_cleanup as the EXIT trap.
+#   b / b_out / d / d_out    berth / the docker CLI at $SOCK; the _out forms
+#                        leave RC, OUT, ERR.
+#   eng_ids              the ids of every container this test's berthd knows.
+#   eng_leak_check       nothing of this test's containers is left.
+#   eng_teardown         stop registry and sweep leftovers (family end).
+
+ENG_BUILD=${BERTH_BUILD:-$BERTH_TOP/build}
+BERTHD=${BERTHD:-$ENG_BUILD/src/cmd/berthd/berthd}
+BERTH=${BERTH:-$ENG_BUILD/src/cmd/berth/berth}
+DOCKER=${DOCKER:-$(command -v docker || echo /usr/bin/docker)}
+ENG_CG_PARENT=${ENG_CG_PARENT:-berth}
+ENG_SETUP_ERR=
+ENG_REG_PID=
+# A berth or docker command of a test (b_out, d_out, b_tty, d_tty) that
+# hangs is killed after this many seconds (exit 137): the docker CLI
+# forwards TERM to the container, so only KILL ends it.
+ENG_CMD_TIMEOUT=${ENG_CMD_TIMEOUT:-30}
+
+eng_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+eng_start_registry() {
+	local dir=$SUITE_TMP/registry port n
+	port=$(eng_free_port)
+	mkdir -p "$dir/data"
+	printf 'version: 0.1\nlog: {level: warn}\nstorage:\n  filesystem: {rootdirectory: %s}\n  cache: {}\nhttp: {addr: 127.0.0.1:%s}\n' \
+		"$dir/data" "$port" >"$dir/config.yml"
+	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 </dev/null &
+	ENG_REG_PID=$!
+	for n in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+		sleep 0.1
+	done
+	ENG_REG=127.0.0.1:$port
+}
+
+# eng_make_image OCI: busybox rootfs in one layer, /etc/motd in a second;
+# cmd sh, env FOO=bar, a user "app" (uid 1000) to test -u by name.
+eng_make_image() {
+	local oci=$1 w=$SUITE_TMP/mkimg
+	umoci init --layout "$oci" && umoci new --image "$oci:1" &&
+		umoci unpack --image "$oci:1" "$w/b" >/dev/null &&
+		sh "$BERTH_TOP/scripts/make-rootfs.sh" "$w/b/rootfs" >/dev/null &&
+		umoci repack --image "$oci:1" "$w/b" && rm -rf "$w/b" &&
+		umoci unpack --image "$oci:1" "$w/b" >/dev/null &&
+		echo "berth containers test" >"$w/b/rootfs/etc/motd" &&
+		echo "app:x:1000:1000:app:/home/app:/bin/sh" >>"$w/b/rootfs/etc/passwd" &&
+		echo "app:x:1000:" >>"$w/b/rootfs/etc/group" &&
+		mkdir -p "$w/b/rootfs/home/app" && chown 1000:1000 "$w/b/rootfs/home/app" &&
+		umoci repack --image "$oci:1" "$w/b" &&
+		umoci config --image "$oci:1" --config.cmd sh --config.env FOO=bar
+	local rc=$?
+	rm -rf "$w"
+	return $rc
+}
+
+# eng_setup: the registry and the image, once per family.
+eng_setup() {
+	local c
+	for c in docker-registry skopeo umoci curl jq python3 script; do
+		command -v $c >/dev/null || { ENG_SETUP_ERR="$c not installed"; return; }
+	done
+	[ -x "$BERTHD" ] && [ -x "$BERTH" ] || { ENG_SETUP_ERR="berthd/berth not built in $ENG_BUILD"; return; }
+	eng_start_registry
+	trap eng_stop_registry EXIT
+	eng_make_image "$SUITE_TMP/oci" >/dev/null || { ENG_SETUP_ERR="umoci could not build the image"; return; }
+	skopeo copy -q --dest-tls-verify=false "oci:$SUITE_TMP/oci:1" "docker://$ENG_REG/test/busybox:1" >/dev/null ||
+		{ ENG_SETUP_ERR="skopeo could not push the test image"; return; }
+	ENG_IMG=$ENG_REG/test/busybox:1
+	: >"$SUITE_TMP/cids"
+}
+eng_stop_registry() {
+	[ -n "$ENG_REG_PID" ] && kill "$ENG_REG_PID" 2>/dev/null && wait "$ENG_REG_PID" 2>/dev/null
+	ENG_REG_PID=
+}
+
+# eng_has_verb VERB: berth lists VERB among its commands.
+eng_has_verb() {
+	"$BERTH" --help 2>/dev/null | sed -n '/^Commands:/,$p' | awk '{ print $1 }' | grep -qxF -- "$1"
+}
+eng_need() {
+	[ -z "$ENG_SETUP_ERR" ] || skip "$ENG_SETUP_ERR"
+	local v
+	for v in "$@"; do
+		eng_has_verb "$v" || skip "berth has no '$v' verb yet"
+	done
+}
+eng_need_docker() {
+	[ -x "$DOCKER" ] || skip "no docker CLI"
+}
+
+eng_wait_ping() {
+	local i
+	for i in $(seq 200); do
+		[ "$(curl -s --unix-socket "$SOCK" http://x/_ping 2>/dev/null)" = OK ] && return 0
+		pid_alive "$DPID" || break
+		sleep 0.05
+	done
+	fail "berthd did not start: $(tail -20 "$T/berthd.log")"
+}
+# eng_start_berthd [ARGS]: berthd for this test, then pulls the image.
+eng_start_berthd() {
+	SOCK=$T/run/berth.sock
+	ENG_BERTHD_ARGS=("$@")
+	"$BERTHD" --root "$T/root" --run-root "$T/run" -H "unix://$SOCK" "$@" >>"$T/berthd.log" 2>&1 </dev/null &
+	DPID=$!
+	trap eng_cleanup EXIT
+	eng_wait_ping
+}
+# eng_restart_berthd: start berthd again on the same roots (after a stop
+# or a kill -9).
+eng_restart_berthd() {
+	"$BERTHD" --root "$T/root" --run-root "$T/run" -H "unix://$SOCK" "${ENG_BERTHD_ARGS[@]}" \
+		>>"$T/berthd.log" 2>&1 </dev/null &
+	DPID=$!
+	eng_wait_ping
+}
+eng_stop_berthd() {
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	return 0
+}
+eng_kill9_berthd() {
+	kill -KILL "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	return 0
+}
+eng_pull() {
+	b pull -q "$ENG_IMG" >"$T/pull.out" 2>&1 || fail "pull $ENG_IMG: $(cat "$T/pull.out")"
+}
+
+b() { "$BERTH" -H "unix://$SOCK" "$@"; }
+d() { DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG=$T/docker "$DOCKER" "$@"; }
+# b_out ARGS: berth with stdin from /dev/null; RC, OUT, ERR. stdin from a
+# file: B_IN=FILE b_out ARGS.
+b_out() {
+	RC=0
+	timeout -s KILL "$ENG_CMD_TIMEOUT" "$BERTH" -H "unix://$SOCK" "$@" >"$T/o" 2>"$T/e" <"${B_IN:-/dev/null}" || RC=$?
+	OUT=$(cat "$T/o")
+	ERR=$(cat "$T/e")
+}
+d_out() {
+	RC=0
+	DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG=$T/docker timeout -s KILL "$ENG_CMD_TIMEOUT" "$DOCKER" "$@" \
+		>"$T/o" 2>"$T/e" <"${B_IN:-/dev/null}" || RC=$?
+	OUT=$(cat "$T/o")
+	ERR=$(cat "$T/e")
+}
+# b_ok ARGS: b_out and require exit 0; OUT holds stdout.
+b_ok() {
+	b_out "$@"
+	[ "$RC" -eq 0 ] || fail "berth $* exited $RC; stderr: $ERR; stdout: $OUT"
+}
+# b_tty 'ARGS': berth under a pty (script); output in OUT (CR stripped), RC.
+b_tty() {
+	RC=0
+	timeout -s KILL "$ENG_CMD_TIMEOUT" script -qec "$BERTH -H unix://$SOCK $1" /dev/null \
+		<"${B_IN:-/dev/null}" >"$T/tty.out" 2>&1 || RC=$?
+	OUT=$(tr -d '\r' <"$T/tty.out")
+}
+d_tty() {
+	RC=0
+	DOCKER_HOST="unix://$SOCK" DOCKER_CONFIG=$T/docker \
+		timeout -s KILL "$ENG_CMD_TIMEOUT" script -qec "$DOCKER $1" /dev/null \
+		<"${B_IN:-/dev/null}" >"$T/tty.out" 2>&1 || RC=$?
+	OUT=$(tr -d '\r' <"$T/tty.out")
+}
+
+# insp ID TEMPLATE: one field through inspect -f.
+insp() { b inspect -f "$2" "$1"; }
+# eng_wait_state ID STATUS [SECONDS]: poll .State.Status.
+eng_wait_state() {
+	local id=$1 want=$2 n=$((${3:-10} * 20)) s=
+	while [ "$n" -gt 0 ]; do
+		s=$(insp "$id" '{{.State.Status}}' 2>/dev/null)
+		[ "$s" = "$want" ] && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	fail "container '$id' status is '$s', wanted '$want'"
+}
+# eng_wait_for SECONDS CMD...: poll CMD until it succeeds.
+eng_wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# eng_ids: the full ids this test's berthd knows (its API, then the run
+# and state dirs), remembered for the family's final sweep.
+eng_ids() {
+	{
+		[ -S "${SOCK:-/nonexistent}" ] && timeout 10 "$BERTH" -H "unix://$SOCK" ps -a -q --no-trunc 2>/dev/null
+		ls "$T/run/containers" 2>/dev/null
+		ls "$T/root/containers" 2>/dev/null
+		cat "$T/.cids" 2>/dev/null
+	} | grep -E '^[0-9a-f]{64}$' | sort -u | tee -a "$T/.cids" "$SUITE_TMP/cids" | sort -u
+}
+# eng_track ID...: remember ids (short or full) for leak checks.
+eng_track() {
+	local id full
+	for id in "$@"; do
+		full=$(insp "$id" '{{.Id}}' 2>/dev/null) || continue
+		echo "$full" >>"$T/.cids"
+		echo "$full" >>"$SUITE_TMP/cids"
+	done
+}
+# eng_cgroups ID: cgroup dirs of one container, in every hierarchy.
+eng_cgroups() {
+	local mnt
+	[ -n "${ENG_CG_MOUNTS:-}" ] || ENG_CG_MOUNTS=$(cgroup_mounts)
+	for mnt in $ENG_CG_MOUNTS; do
+		[ -d "$mnt/$ENG_CG_PARENT/$1" ] && echo "$mnt/$ENG_CG_PARENT/$1"
+	done
+	return 0
+}
+# eng_monitors: monitor processes (and anything else but berthd) whose
+# command line names this test's dir.
+eng_monitors() {
+	local p cmd
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = "${DPID:-}" ] || [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+		{ mapfile -d '' cmd <"/proc/$p/cmdline"; } 2>/dev/null || continue
+		[[ "${cmd[*]:-}" == *"$T/"* ]] || continue
+		[[ "${cmd[0]:-}" == *berthd ]] && continue
+		pid_alive "$p" && ! is_ancestor "$p" && echo "$p"
+	done
+	return 0
+}
+eng_mounts() { grep -F "$T/" /proc/self/mountinfo | awk '{ print $5 }' || true; }
+# eng_leak_check: after every container is removed: no cgroup of any
+# container id the test saw, no mount naming $T, no monitor.
+eng_leak_check() {
+	local id cgs= n
+	for n in $(seq 30); do
+		[ -z "$(eng_monitors)" ] && break
+		sleep 0.1
+	done
+	for id in $(eng_ids) $(sort -u "$T/.cids" 2>/dev/null); do
+		cgs="$cgs$(eng_cgroups "$id")"
+	done
+	[ -z "$cgs" ] || fail "cgroups left behind: $cgs"
+	[ -z "$(eng_mounts)" ] || fail "mounts left behind: $(eng_mounts)"
+	local m
+	m=$(eng_monitors)
+	[ -z "$m" ] || fail "processes left behind: $(for p in $m; do echo -n "$p:$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null); "; done)"
+	[ -z "$(ls -A "$T/run/containers" 2>/dev/null)" ] || fail "run dirs left: $(ls "$T/run/containers")"
+}
+# eng_kill_cgroup_procs ID: SIGKILL whatever is in a container's cgroups
+# (thawing first), then remove them.
+eng_kill_cgroup_procs() {
+	local d p n
+	for n in 1 2 3; do
+		for d in $(eng_cgroups "$1"); do
+			[ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state" 2>/dev/null
+			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		done
+		[ -z "$(for d in $(eng_cgroups "$1"); do cat "$d/cgroup.procs"; done 2>/dev/null)" ] && break
+		sleep 0.2
+	done
+	for d in $(eng_cgroups "$1"); do
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
+# eng_cleanup: the EXIT trap of a test with a berthd: remove every
+# container through berthd, stop it, then sweep what is left by pid,
+# cgroup and mount point.
+eng_cleanup() {
+	local ids id p mnt
+	ids=$(eng_ids)
+	if [ -n "${DPID:-}" ] && pid_alive "$DPID" && [ -n "$ids" ]; then
+		timeout 20 "$BERTH" -H "unix://$SOCK" rm -f -v $ids >/dev/null 2>&1
+	fi
+	[ -n "${DPID:-}" ] && eng_stop_berthd
+	for p in $(eng_monitors); do kill -9 "$p" 2>/dev/null; done
+	for id in $ids; do eng_kill_cgroup_procs "$id"; done
+	for mnt in $(eng_mounts | sort -r); do umount -l "$mnt" 2>/dev/null; done
+	return 0
+}
+# eng_teardown: end of a family: the registry, then any container cgroup
+# a test left (by the ids the tests recorded).
+eng_teardown() {
+	local id
+	eng_stop_registry
+	trap - EXIT
+	[ -f "$SUITE_TMP/cids" ] || return 0
+	for id in $(sort -u "$SUITE_TMP/cids"); do eng_kill_cgroup_procs "$id"; done
+	return 0
+}

@@ -8,7 +8,10 @@
  * process that dies inside a transaction or right after a commit (no close,
  * no checkpoint) leaves the database consistent and unlocked; and two
  * threads doing read-modify-write transactions on one handle never lose an
- * update. Meant for ASan/UBSan; exits 0 on success, 1 on failure. */
+ * update; container records: add (-EEXIST for a taken id or name), list
+ * newest first, set_state, rename, prefixes, image use counts, delete, and
+ * the migration of a v3 database. Meant for ASan/UBSan; exits 0 on
+ * success, 1 on failure. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -312,6 +315,125 @@ static void test_bad_root(void)
 	CHECK(err && strstr(err->msg, "/nonexistent/berth-root/berth.db"));
 }
 
+/* A container record as the engine writes one. */
+static struct berth_state_container container_rec(const char *id, const char *name,
+						  int64_t created)
+{
+	return (struct berth_state_container){
+	    .id = (char *)id,
+	    .name = (char *)name,
+	    .image_id = (char *)"sha256:aa",
+	    .image_name = (char *)"busybox",
+	    .created = created,
+	    .config = json_pack("{s:{s:[s]}}", "Config", "Cmd", "true"),
+	    .state = json_pack("{s:s}", "Status", "created"),
+	};
+}
+
+static void container_rec_clear(struct berth_state_container *c)
+{
+	json_decref(c->config);
+	json_decref(c->state);
+}
+
+static void test_containers(void)
+{
+	_cleanup_free_ char *root = new_root("containers");
+	_cleanup_state_ struct berth_state *st = open_ok(root);
+	struct berth_state_container a = container_rec("aaa1", "first", 100);
+	struct berth_state_container b = container_rec("bbb2", "second", 200);
+	struct berth_state_container dup = container_rec("ccc3", "first", 300);
+	CHECK_INT(0, berth_state_container_add(st, &a, NULL));
+	CHECK_INT(0, berth_state_container_add(st, &b, NULL));
+	CHECK_INT(-EEXIST, berth_state_container_add(st, &dup, NULL)); /* name taken */
+	dup.name = (char *)"third";
+	dup.id = (char *)"aaa1";
+	CHECK_INT(-EEXIST, berth_state_container_add(st, &dup, NULL)); /* id taken */
+
+	/* Newest first. */
+	_cleanup_(berth_state_container_list_freep) struct berth_state_container **list = NULL;
+	size_t n = 0;
+	CHECK_INT(0, berth_state_container_list(st, &list, &n, NULL));
+	CHECK_INT(2, n);
+	if (n == 2) {
+		CHECK_STR("bbb2", list[0]->id);
+		CHECK_STR("first", list[1]->name);
+		CHECK_STR("true", json_string_value(json_array_get(
+				      json_object_get(json_object_get(list[1]->config, "Config"),
+						      "Cmd"),
+				      0)));
+	}
+
+	/* State and rename. */
+	_cleanup_json_ json_t *running = json_pack("{s:s,s:i}", "Status", "running", "Pid", 42);
+	CHECK_INT(0, berth_state_container_set_state(st, "aaa1", running, NULL));
+	CHECK_INT(-ENOENT, berth_state_container_set_state(st, "nope", running, NULL));
+	CHECK_INT(-EEXIST, berth_state_container_rename(st, "aaa1", "second", NULL));
+	CHECK_INT(0, berth_state_container_rename(st, "aaa1", "renamed", NULL));
+	CHECK_INT(-ENOENT, berth_state_container_rename(st, "nope", "x", NULL));
+	_cleanup_(berth_state_container_freep) struct berth_state_container *got = NULL;
+	CHECK_INT(0, berth_state_container_get_by_name(st, "renamed", &got, NULL));
+	CHECK(got && strcmp(got->id, "aaa1") == 0 &&
+	      json_integer_value(json_object_get(got->state, "Pid")) == 42 && got->created == 100);
+	CHECK_INT(-ENOENT, berth_state_container_get_by_name(st, "first", &got, NULL));
+
+	/* Prefixes, counts, delete. */
+	_cleanup_strv_ char **ids = NULL;
+	CHECK_INT(0, berth_state_container_ids(st, "b", &ids, NULL));
+	CHECK(ids && strv_length(ids) == 1 && strcmp(ids[0], "bbb2") == 0);
+	strv_free(TAKE_PTR(ids));
+	CHECK_INT(0, berth_state_container_ids(st, "", &ids, NULL));
+	CHECK_INT(2, strv_length(ids));
+	int64_t count = -1;
+	CHECK_INT(0, berth_state_image_container_count(st, "sha256:aa", &count, NULL));
+	CHECK_INT(2, count);
+	CHECK_INT(0, berth_state_container_delete(st, "bbb2", NULL));
+	CHECK_INT(-ENOENT, berth_state_container_delete(st, "bbb2", NULL));
+	CHECK_INT(0, berth_state_image_container_count(st, "sha256:aa", &count, NULL));
+	CHECK_INT(1, count);
+
+	/* Records survive reopening. */
+	berth_state_close(TAKE_PTR(st));
+	st = open_ok(root);
+	berth_state_container_free(TAKE_PTR(got));
+	CHECK_INT(0, berth_state_container_get(st, "aaa1", &got, NULL));
+	CHECK(got && strcmp(got->name, "renamed") == 0);
+	container_rec_clear(&a);
+	container_rec_clear(&b);
+	container_rec_clear(&dup);
+}
+
+/* A v3 database (images, tags, meta, repo digests) gains the containers
+ * table and keeps its images. */
+static void test_migrate_v3(void)
+{
+	_cleanup_free_ char *root = new_root("v3");
+	CHECK_INT(SQLITE_OK,
+		  raw_exec(root,
+			   "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+			   "INSERT INTO schema_version VALUES (3);"
+			   "CREATE TABLE images (id TEXT PRIMARY KEY NOT NULL, manifest_digest "
+			   "TEXT, media_type TEXT, size INTEGER NOT NULL DEFAULT 0, created "
+			   "INTEGER NOT NULL DEFAULT 0, platform TEXT);"
+			   "CREATE TABLE tags (name TEXT PRIMARY KEY NOT NULL, image_id TEXT NOT "
+			   "NULL REFERENCES images(id) ON DELETE RESTRICT);"
+			   "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+			   "CREATE TABLE repo_digests (name TEXT PRIMARY KEY NOT NULL, image_id "
+			   "TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+			   "INSERT INTO images (id, size) VALUES ('sha256:aa', 7);"
+			   "INSERT INTO tags VALUES ('docker.io/library/busybox:latest', "
+			   "'sha256:aa');"));
+	_cleanup_state_ struct berth_state *st = open_ok(root);
+	int v = -1;
+	CHECK_INT(0, berth_state_schema_version(st, &v, NULL));
+	CHECK_INT(4, v);
+	_cleanup_free_ char *id = NULL;
+	CHECK_INT(0, berth_state_tag_get(st, "docker.io/library/busybox:latest", &id, NULL));
+	struct berth_state_container c = container_rec("abc", "x", 1);
+	CHECK_INT(0, berth_state_container_add(st, &c, NULL));
+	container_rec_clear(&c);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp_root)) {
@@ -324,6 +446,8 @@ int main(void)
 	test_transactions();
 	test_threads();
 	test_bad_root();
+	test_containers();
+	test_migrate_v3();
 	_cleanup_free_ char *cmd = berth_strdup_printf("rm -rf '%s'", tmp_root);
 	if (cmd && system(cmd) != 0)
 		fprintf(stderr, "warning: could not remove %s\n", tmp_root);

@@ -94,6 +94,8 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *userdata)
 	const struct berth_transfer *t = userdata;
 	for (;;) {
 		ssize_t n = read(t->in_fd, buf, size * nitems);
+		if (n >= 0 && t->in_count)
+			*t->in_count += (uint64_t)n;
 		if (n >= 0)
 			return n;
 		if (errno != EINTR)

@@ -29,6 +29,7 @@ struct berth_client {
 	char *unix_path; /* NULL for tcp */
 	char *base_url;	 /* "http://localhost" or "http://host:port" */
 	CURL *curl;
+	bool connected; /* pinged once: later calls skip the ping */
 };
 
 struct buffer {
@@ -87,8 +88,9 @@ void berth_client_free(struct berth_client *c)
 
 /* One request. Returns 0 with *ret_status and the body, or a negative
  * errno for transport failures (-ECONNREFUSED when nothing listens). */
-static int client_do(struct berth_client *c, const char *method, const char *path, long timeout_ms,
-		     long *ret_status, struct buffer *body)
+static int client_do_body(struct berth_client *c, const char *method, const char *path,
+			  long timeout_ms, const char *request, long *ret_status,
+			  struct buffer *body)
 {
 	_cleanup_free_ char *url = berth_strdup_printf("%s%s", c->base_url, path);
 	if (!url)
@@ -105,7 +107,14 @@ static int client_do(struct berth_client *c, const char *method, const char *pat
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	struct curl_slist *headers = NULL;
+	if (request) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, request);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	}
 	CURLcode rc = curl_easy_perform(h);
+	curl_slist_free_all(headers);
 	if (rc == CURLE_COULDNT_CONNECT)
 		return -ECONNREFUSED;
 	if (rc == CURLE_OPERATION_TIMEDOUT)
@@ -114,6 +123,12 @@ static int client_do(struct berth_client *c, const char *method, const char *pat
 		return -EIO;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, ret_status);
 	return 0;
+}
+
+static int client_do(struct berth_client *c, const char *method, const char *path, long timeout_ms,
+		     long *ret_status, struct buffer *body)
+{
+	return client_do_body(c, method, path, timeout_ms, NULL, ret_status, body);
 }
 
 static bool client_ping(struct berth_client *c)
@@ -256,11 +271,15 @@ static int autostart(struct berth_client *c, struct berth_error **err)
 
 int berth_client_connect(struct berth_client *c, struct berth_error **err)
 {
-	if (client_ping(c))
+	if (c->connected || client_ping(c)) {
+		c->connected = true;
 		return 0;
+	}
 	if (!c->cli->host_default || !c->unix_path)
 		return unreachable(c, err);
-	return autostart(c, err);
+	int r = autostart(c, err);
+	c->connected = r >= 0;
+	return r;
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -312,5 +331,38 @@ int berth_client_get_json(struct berth_client *c, const char *path, json_t **ret
 		return berth_error_set(err, EBADMSG, "GET %s: the daemon's answer is not JSON",
 				       path);
 	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+int berth_client_call(struct berth_client *c, const char *method, const char *path, json_t *body,
+		      long *ret_status, json_t **ret, struct berth_error **err)
+{
+	int r = berth_client_connect(c, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *versioned = berth_strdup_printf("/v%s%s", BERTH_CLI_API_VERSION, path);
+	_cleanup_free_ char *request = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct buffer b = {0};
+	long status = 0;
+	if (!versioned || (body && !request))
+		return -ENOMEM;
+	/* No timeout: stop and wait legitimately take as long as they take. */
+	r = client_do_body(c, method, versioned, 0, request, &status, &b);
+	_cleanup_free_ char *data = b.data;
+	if (r == -ECONNREFUSED)
+		return unreachable(c, err);
+	if (r < 0)
+		return berth_error_errno(err, -r, "%s %s", method, path);
+	if (ret_status)
+		*ret_status = status;
+	json_error_t jerr;
+	_cleanup_json_ json_t *v = data && b.len ? json_loadb(data, b.len, 0, &jerr) : NULL;
+	if (status < 200 || status > 399) {
+		const char *msg = json_string_value(json_object_get(v, "message"));
+		return berth_error_set(err, -errno_from_status(status), "%s",
+				       msg ? msg : data && *data ? data : "error without message");
+	}
+	if (ret)
+		*ret = TAKE_PTR(v);
 	return 0;
 }

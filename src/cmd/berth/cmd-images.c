@@ -2,7 +2,8 @@
  * as `docker images` prints it: one row per repository:tag (an untagged
  * image shows as <none> <none>), the ID shortened to 12 hex digits, the age
  * and size in Docker's human units. -q prints only the unique short IDs.
- * Also holds the size and age formatting other verbs will share. */
+ * --format goes through template.c. Also holds the size and age
+ * formatting other verbs share. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,51 +159,26 @@ static void print_table(const struct row *rows, size_t n, bool digests)
 	}
 }
 
-/* --format: docker's Go template fields for images, nothing more:
- * {{.Repository}} {{.Tag}} {{.Digest}} {{.ID}} {{.CreatedSince}} {{.Size}};
- * other text is printed as is, "\t" as a tab. Returns -EINVAL on an
- * unknown field. */
+/* --format (template.c): docker's fields for images, {{.Repository}}
+ * {{.Tag}} {{.Digest}} {{.ID}} {{.CreatedSince}} {{.Size}}, as a plain
+ * template, "table …" or json. Returns the exit status. */
 static int print_format(const struct row *rows, size_t n, const char *fmt)
 {
+	_cleanup_json_ json_t *list = json_array();
+	_cleanup_json_ json_t *header =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", "REPOSITORY", "Tag", "TAG",
+		      "Digest", "DIGEST", "ID", "IMAGE ID", "CreatedSince", "CREATED", "Size",
+		      "SIZE");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
-		const struct {
-			const char *name, *value;
-		} fields[] = {{"Repository", r->repo}, {"Tag", r->tag},	     {"Digest", r->digest},
-			      {"ID", r->id},	       {"CreatedSince", r->created}, {"Size", r->size}};
-		for (const char *p = fmt; *p;) {
-			if (p[0] == '\\' && p[1] == 't') {
-				putchar('\t');
-				p += 2;
-				continue;
-			}
-			const char *end = strncmp(p, "{{", 2) == 0 ? strstr(p, "}}") : NULL;
-			if (!end) {
-				putchar(*p++);
-				continue;
-			}
-			const char *name = p + 2;
-			while (*name == ' ')
-				name++;
-			size_t len = (size_t)(end - name);
-			while (len > 0 && name[len - 1] == ' ')
-				len--;
-			size_t f = 0;
-			while (f < ARRAY_SIZE(fields) &&
-			       !(name[0] == '.' && strlen(fields[f].name) == len - 1 &&
-				 strncmp(name + 1, fields[f].name, len - 1) == 0))
-				f++;
-			if (f == ARRAY_SIZE(fields)) {
-				fprintf(stderr, "berth images: --format: unknown field '%.*s'\n",
-					(int)len, name);
-				return -EINVAL;
-			}
-			fputs(fields[f].value, stdout);
-			p = end + 2;
-		}
-		putchar('\n');
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+						      "Repository", r->repo, "Tag", r->tag,
+						      "Digest", r->digest, "ID", r->id,
+						      "CreatedSince", r->created, "Size", r->size));
 	}
-	return 0;
+	return format_list(fmt, "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.CreatedSince}}"
+				"\\t{{.Size}}",
+			   header, list);
 }
 
 static void print_quiet(json_t *list)
@@ -256,7 +232,7 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv)
 		return 1;
 	}
 	if (format)
-		return print_format(rows, n, format) < 0 ? 1 : 0;
+		return print_format(rows, n, format);
 	print_table(rows, n, digests);
 	return 0;
 }

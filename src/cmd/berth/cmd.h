@@ -75,6 +75,7 @@ struct berth_transfer {
 	int out_fd;	  /* the 2xx body goes here, or -1 for JSON lines */
 	void (*on_json)(json_t *line, void *userdata); /* each JSON line */
 	void *userdata;
+	uint64_t *in_count; /* when not NULL: counts the bytes uploaded */
 };
 /* Runs one request (connecting, or auto-starting berthd, first). An error
  * status's message or a streamed {"error"} line becomes *err. Blocks. */
@@ -90,5 +91,190 @@ int cmd_logout(struct berth_cli *cli, int argc, char **argv);
 int cmd_save(struct berth_cli *cli, int argc, char **argv);
 int cmd_load(struct berth_cli *cli, int argc, char **argv);
 int cmd_import(struct berth_cli *cli, int argc, char **argv);
+
+/* ---- containers ----------------------------------------------------------- */
+
+int cmd_run(struct berth_cli *cli, int argc, char **argv);
+int cmd_create(struct berth_cli *cli, int argc, char **argv);
+int cmd_start(struct berth_cli *cli, int argc, char **argv);
+int cmd_attach(struct berth_cli *cli, int argc, char **argv);
+int cmd_exec(struct berth_cli *cli, int argc, char **argv);
+int cmd_ps(struct berth_cli *cli, int argc, char **argv);
+int cmd_logs(struct berth_cli *cli, int argc, char **argv);
+int cmd_inspect(struct berth_cli *cli, int argc, char **argv);
+int cmd_stats(struct berth_cli *cli, int argc, char **argv);
+int cmd_top(struct berth_cli *cli, int argc, char **argv);
+int cmd_cp(struct berth_cli *cli, int argc, char **argv);
+int cmd_events(struct berth_cli *cli, int argc, char **argv);
+int cmd_stop(struct berth_cli *cli, int argc, char **argv);
+int cmd_restart(struct berth_cli *cli, int argc, char **argv);
+int cmd_kill(struct berth_cli *cli, int argc, char **argv);
+int cmd_rm(struct berth_cli *cli, int argc, char **argv);
+int cmd_pause(struct berth_cli *cli, int argc, char **argv);
+int cmd_unpause(struct berth_cli *cli, int argc, char **argv);
+int cmd_wait(struct berth_cli *cli, int argc, char **argv);
+int cmd_rename(struct berth_cli *cli, int argc, char **argv);
+int cmd_update(struct berth_cli *cli, int argc, char **argv);
+int cmd_port(struct berth_cli *cli, int argc, char **argv);
+int cmd_diff(struct berth_cli *cli, int argc, char **argv);
+int cmd_export(struct berth_cli *cli, int argc, char **argv);
+int cmd_commit(struct berth_cli *cli, int argc, char **argv);
+int cmd_container(struct berth_cli *cli, int argc, char **argv);
+int cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
+int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv);
+
+/* One JSON request (body may be NULL) after connecting (or auto-starting
+ * berthd). *ret_status (may be NULL): the HTTP status (304 counts as
+ * success); *ret (may be NULL): the parsed answer, or NULL when empty.
+ * A 4xx/5xx is an error with the daemon's message. Blocks, no timeout. */
+int berth_client_call(struct berth_client *c, const char *method, const char *path, json_t *body,
+		      long *ret_status, json_t **ret, struct berth_error **err);
+
+/* cmd-lifecycle.c: docker's "Error response from daemon: MSG" on stderr;
+ * returns 1, the exit status of a failed verb. */
+int daemon_error(const struct berth_error *err);
+/* False for errors of the connection itself (nothing answered). */
+bool is_daemon_answer(const struct berth_error *err);
+/* "/containers/<escaped name><suffix>"; caller frees. */
+char *container_path(const char *name, const char *suffix);
+/* "\"berth VERB\" requires WHAT.\nSee 'berth VERB --help'." and 1. */
+int usage_error(const char *verb, const char *what);
+
+/* ---- client-stream.c: requests that outlive their answer's headers ----- */
+
+/* A raw HTTP/1.1 connection for one request: its headers are read at
+ * open, its body (chunked or not) is read as the caller goes, and a
+ * hijacked one (upgrade) becomes a plain byte stream both ways. Used by
+ * run/start/attach/exec (hijack), wait (headers before start) and the
+ * streaming verbs (logs -f, events, stats). */
+struct berth_conn;
+struct berth_request {
+	const char *method;
+	const char *path;     /* without the version prefix */
+	json_t *body;	      /* JSON body, or NULL */
+	bool upgrade;	      /* ask for the hijack (Connection: Upgrade) */
+};
+/* Connects, sends, reads the status line and headers. An error status
+ * becomes *err with the daemon's message (its errno as the status maps:
+ * 404 -ENOENT, 409 -EEXIST, 400 -EINVAL, else -EIO). Blocks. */
+int berth_conn_open(struct berth_cli *cli, const struct berth_request *rq, struct berth_conn **ret,
+		    struct berth_error **err);
+void berth_conn_free(struct berth_conn *c);
+DEFINE_CLEANUP_FUNC(struct berth_conn *, berth_conn_free)
+int berth_conn_fd(const struct berth_conn *c);
+/* True when bytes already read from the socket wait in the buffer. */
+bool berth_conn_buffered(const struct berth_conn *c);
+/* Reads body bytes (de-chunked; raw after an upgrade): > 0, 0 at the
+ * end, < 0 a negative errno. Blocks until something comes. */
+ssize_t berth_conn_read(struct berth_conn *c, void *buf, size_t len);
+/* Reads the whole rest of the body as JSON; *ret NULL when empty. */
+int berth_conn_read_json(struct berth_conn *c, json_t **ret, struct berth_error **err);
+/* A response header's value (name case-insensitive), or NULL. */
+const char *berth_conn_header(const struct berth_conn *c, const char *name);
+/* Writes all of buf to the connection (for hijacked streams). */
+int berth_conn_write(struct berth_conn *c, const void *buf, size_t len);
+/* Half-closes: the daemon sees EOF on the container's stdin. */
+int berth_conn_close_write(struct berth_conn *c);
+
+/* Docker's stream framing: 8-byte headers {1 stdout|2 stderr, 0, 0, 0,
+ * size BE32} before each chunk when the container has no tty. */
+struct berth_demux {
+	unsigned char head[8];
+	size_t have;	/* header bytes gathered */
+	uint32_t left;	/* payload bytes left in the frame */
+};
+/* Feeds bytes, writing each frame's payload to out_fd or err_fd. */
+int berth_demux_feed(struct berth_demux *d, const char *buf, size_t len, int out_fd, int err_fd);
+
+/* cmd-logs.c: docker's --since/--until value (Unix seconds, RFC 3339,
+ * or a duration back from now) as the API's "SECONDS.NANOS". */
+int parse_timestamp(const char *s, char **ret);
+/* Copies a response body to stdout/stderr: raw with tty, else framed. */
+int stream_body(struct berth_conn *conn, bool tty);
+
+/* ---- client-attach.c: pumping a hijacked stream with the terminal ------ */
+
+struct attach_opts {
+	struct berth_cli *cli;
+	bool tty;		 /* raw stream; with a local terminal, raw mode */
+	bool stdin_;		 /* send our stdin */
+	const char *resize_path; /* "/containers/ID/resize" or "/exec/ID/resize" */
+	const char *kill_path;	 /* sig-proxy target ("/containers/ID/kill"), or NULL */
+	const char *detach_keys; /* NULL: ctrl-p,ctrl-q */
+};
+/* Pumps stdin to the connection and its output to stdout/stderr until
+ * the daemon ends the stream (1 when the detach keys were typed, 0 when
+ * the stream ended). Restores the terminal on every way out. A signal
+ * that is neither proxied nor SIGWINCH ends it with -EINTR and
+ * *ret_signal set. */
+int attach_pump(struct berth_conn *conn, const struct attach_opts *o, int *ret_signal);
+/* Parses "ctrl-p,ctrl-q" into bytes; returns the count or -EINVAL. */
+int detach_keys_parse(const char *spec, unsigned char *buf, size_t len);
+
+/* ---- cmd-start.c: an attached session (run, start -a, attach) -------- */
+
+struct session {
+	const char *prog; /* "berth" in messages */
+	const char *id;
+	bool tty, stdin_, sig_proxy, attach, start;
+	const char *detach_keys;
+	const char *wait_condition; /* "next-exit", "removed", "not-running" or NULL */
+};
+/* Attaches, registers the wait, starts, pumps; returns the exit status
+ * for the CLI: the container's code, 125/126/127 when start failed, 0
+ * after the detach keys. */
+int container_session(struct berth_cli *cli, const struct session *s);
+/* docker's status for a failed start's message: 127, 126 or 125. */
+int start_error_status(const char *msg);
+
+/* ---- run-flags.c: run/create flags to Docker's create body ----------- */
+
+struct run_flags {
+	json_t *body; /* Docker's create body (Config + HostConfig) */
+	const char *name, *image, *platform, *detach_keys;
+	const char *pull; /* "missing" (default), "always", "never" */
+	bool detach, interactive, tty, rm, sig_proxy;
+};
+/* Parses argv (argv[0] the verb) up to the image and its command; the
+ * error message is docker's ("invalid argument … for … flag: …"). The
+ * strings in *f point into argv. Free with run_flags_done. */
+int run_flags_parse(int argc, char **argv, struct run_flags *f, struct berth_error **err);
+void run_flags_done(struct run_flags *f);
+/* Docker's RAMInBytes ("512m", "1g", "100k", "1024"): binary units. */
+int parse_size(const char *s, int64_t *ret);
+/* Go's time.ParseDuration ("1m30s", "500ms") in nanoseconds. */
+int parse_duration_ns(const char *s, int64_t *ret);
+
+/* ---- template.c: docker's Go templates over JSON --------------------- */
+
+/* Renders tmpl with `.` bound to data: literal text, {{.A.B}} lookups,
+ * {{json .X}}, {{index .M "k"}}, {{upper/lower/title}}, {{join .L ","}},
+ * {{.}}; "\t" and "\n" escapes as docker's --format. strict: a field
+ * missing from the data is an error, as in docker's inspect -f and in
+ * --format over its formatter fields (else "<no value>"). Caller frees
+ * *ret. -EINVAL with *err on a bad template. */
+int template_render(const char *tmpl, json_t *data, bool strict, char **ret,
+		    struct berth_error **err);
+/* docker's "table …" prefix: true and *ret_rest past it when present. */
+bool template_is_table(const char *tmpl, const char **ret_rest);
+
+/* ---- table.c: docker's tabwriter (3 spaces between columns) ------------ */
+
+struct table;
+struct table *table_new(size_t ncols);
+/* Adds a row of ncols cells (copied). */
+int table_add(struct table *t, const char *const *cells);
+/* Adds a row from one string whose cells are separated by tabs. */
+int table_add_tabbed(struct table *t, const char *line);
+void table_print(struct table *t, FILE *out);
+/* A cell is at least this wide, padding included (default 10; top: 20). */
+void table_set_min_width(struct table *t, size_t width);
+void table_free(struct table *t);
+DEFINE_CLEANUP_FUNC(struct table *, table_free)
+/* Prints rows (an array of objects) as --format says: NULL, "" or
+ * "table": default_table; "table TMPL": a table whose header is TMPL
+ * rendered over header; "json": each row as a JSON line; else TMPL per
+ * row. Returns the exit status (1 on a bad template). */
+int format_list(const char *format, const char *default_table, json_t *header, json_t *rows);
 
 #endif

@@ -16,6 +16,32 @@
 #include "cmd.h"
 
 static const struct berth_verb verbs[] = {
+    {"attach", cmd_attach, "Attach local standard input, output, and error streams to a running container"},
+    {"commit", cmd_commit, "Create a new image from a container's changes"},
+    {"container", cmd_container, "Manage containers"},
+    {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
+    {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
+    {"events", cmd_events, "Get real time events from the server"},
+    {"exec", cmd_exec, "Execute a command in a running container"},
+    {"export", cmd_export, "Export a container's filesystem as a tar archive"},
+    {"inspect", cmd_inspect, "Return low-level information on Docker objects"},
+    {"logs", cmd_logs, "Fetch the logs of a container"},
+    {"port", cmd_port, "List port mappings or a specific mapping for the container"},
+    {"ps", cmd_ps, "List containers"},
+    {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
+    {"top", cmd_top, "Display the running processes of a container"},
+    {"update", cmd_update, "Update configuration of one or more containers"},
+    {"create", cmd_create, "Create a new container"},
+    {"kill", cmd_kill, "Kill one or more running containers"},
+    {"pause", cmd_pause, "Pause all processes within one or more containers"},
+    {"rename", cmd_rename, "Rename a container"},
+    {"restart", cmd_restart, "Restart one or more containers"},
+    {"rm", cmd_rm, "Remove one or more containers"},
+    {"run", cmd_run, "Create and run a new container from an image"},
+    {"start", cmd_start, "Start one or more stopped containers"},
+    {"stop", cmd_stop, "Stop one or more running containers"},
+    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
+    {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
     {"history", cmd_history, "Show the history of an image"},
     {"image", cmd_image, "Manage images"},
     {"images", cmd_images, "List images"},
@@ -119,6 +145,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n",
 			argv[idx]);
 		return 125;
+	}
+	if (argc > idx + 1 && strcmp(argv[idx + 1], "--help") == 0) {
+		printf("Usage:  berth %s [OPTIONS]\n\n%s\n\nThe options are docker's: see "
+		       "'docker %s --help'.\n", verb->name, verb->summary, verb->name);
+		return 0;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "berth: cannot initialize libcurl\n");

@@ -6,8 +6,11 @@
  * down in reverse (the socket and the pid file are removed). The signals
  * are blocked before any thread starts, so only the main thread ever
  * receives them, through sigwaitinfo. Plain TCP is refused unless TLS with
- * client certificates is configured or --insecure-tcp says so. The engine
- * and controllers will start here too once they exist. */
+ * client certificates is configured or --insecure-tcp says so. Opening the
+ * engine re-adopts the containers a previous berthd left running; the
+ * berth-monitor processes it starts are berthd's children, reaped by the
+ * engine's watcher thread (by pid: nothing else here waits for children).
+ * Closing the engine leaves containers and monitors running. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -38,6 +41,7 @@ struct options {
 	const char *run_root;
 	char **hosts; /* strv of unix://… and tcp://… */
 	char **insecure_registries; /* --insecure-registry, as dockerd's */
+	char **runtimes;	    /* --add-runtime NAME=PATH, as dockerd's */
 	const char *tls_ca, *tls_cert, *tls_key;
 	bool tls_verify;
 	bool insecure_tcp;
@@ -63,6 +67,9 @@ static void usage(FILE *f)
 	    "      --insecure-registry HOST[:PORT]\n"
 	    "                          a registry that may use HTTP or unverified HTTPS; repeatable\n"
 	    "                          (loopback registries always may, as in docker)\n"
+	    "      --add-runtime NAME=PATH\n"
+	    "                          an OCI runtime binary for --runtime NAME; repeatable\n"
+	    "                          (runc is added when it is on PATH)\n"
 	    "  -D, --debug             log every request\n"
 	    "  -v, --version           print the version\n");
 }
@@ -75,8 +82,41 @@ enum {
 	OPT_TLSCERT,
 	OPT_TLSKEY,
 	OPT_INSECURE,
-	OPT_INSECURE_REGISTRY
+	OPT_INSECURE_REGISTRY,
+	OPT_ADD_RUNTIME
 };
+
+/* NAME=/absolute/path, NAME not "berth" (the library runtime). */
+static bool runtime_valid(const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec || eq[1] != '/')
+		return false;
+	return !(eq - spec == 5 && strncmp(spec, "berth", 5) == 0);
+}
+
+/* Adds "runc=PATH" when runc is on PATH and not configured already, as
+ * dockerd offers runc by default. */
+static int runtime_add_runc(char ***runtimes)
+{
+	for (char **p = *runtimes; p && *p; p++)
+		if (strncmp(*p, "runc=", 5) == 0)
+			return 0;
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = strdup(path ? path : "/usr/local/sbin:/usr/local/bin:"
+						       "/usr/sbin:/usr/bin:/sbin:/bin");
+	if (!copy)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *bin = berth_strdup_printf("%s/runc", dir);
+		if (bin && dir[0] == '/' && access(bin, X_OK) == 0) {
+			_cleanup_free_ char *entry = berth_strdup_printf("runc=%s", bin);
+			return entry ? strv_push(runtimes, entry) : -ENOMEM;
+		}
+	}
+	return 0;
+}
 
 /* Returns 0 to run, 1 when done (help, version), -EINVAL on bad usage. */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -92,6 +132,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"tlskey", required_argument, NULL, OPT_TLSKEY},
 	    {"insecure-tcp", no_argument, NULL, OPT_INSECURE},
 	    {"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
+	    {"add-runtime", required_argument, NULL, OPT_ADD_RUNTIME},
 	    {"debug", no_argument, NULL, 'D'},
 	    {"version", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -127,6 +168,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_INSECURE_REGISTRY:
 			if (strv_push(&o->insecure_registries, optarg) < 0)
+				return -ENOMEM;
+			break;
+		case OPT_ADD_RUNTIME:
+			if (!runtime_valid(optarg)) {
+				fprintf(stderr,
+					"berthd: --add-runtime '%s': want NAME=/absolute/path\n",
+					optarg);
+				return -EINVAL;
+			}
+			if (strv_push(&o->runtimes, optarg) < 0)
 				return -ENOMEM;
 			break;
 		case 'D':
@@ -275,8 +326,12 @@ static int serve(const struct options *o, const sigset_t *stop_signals)
 		return r;
 
 	_cleanup_(berth_engine_closep) struct berth_engine *engine = NULL;
-	struct berth_engine_config ecfg = {.root = o->root, .run_root = o->run_root,
-					   .insecure_registries = o->insecure_registries};
+	/* monitor_path and init_path stay NULL: the engine finds them next
+	 * to this binary. */
+	struct berth_engine_config ecfg = {.root = o->root,
+					   .run_root = o->run_root,
+					   .insecure_registries = o->insecure_registries,
+					   .runtimes = o->runtimes};
 	r = berth_engine_open(&ecfg, &engine, &err);
 	if (r >= 0) {
 		cfg.engine = engine;
@@ -301,10 +356,13 @@ static int serve(const struct options *o, const sigset_t *stop_signals)
 int main(int argc, char **argv)
 {
 	struct options o = {.root = "/var/lib/berth", .run_root = "/run/berth"};
-	_cleanup_strv_ char **hosts = NULL, **insecure = NULL;
+	_cleanup_strv_ char **hosts = NULL, **insecure = NULL, **runtimes = NULL;
 	int r = parse_options(argc, argv, &o);
 	hosts = o.hosts;
 	insecure = o.insecure_registries;
+	if (r == 0 && runtime_add_runc(&o.runtimes) < 0)
+		r = -ENOMEM;
+	runtimes = o.runtimes;
 	if (r != 0) {
 		if (r < 0)
 			usage(stderr);
@@ -321,6 +379,11 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Monitors are our children: SIGCHLD keeps its default disposition
+	 * (never SIG_IGN, which would auto-reap them and break the engine's
+	 * waitpid), and only the engine's watcher reaps them, by pid. Nothing
+	 * here may call waitpid(-1). */
+	signal(SIGCHLD, SIG_DFL);
 
 	r = serve(&o, &stop);
 	return r < 0 ? 1 : 0;
