@@ -54,14 +54,17 @@ static int events_stream(struct api_stream *s, void *userdata, struct berth_erro
 	if (api_stream_write(s, "", 0) < 0)
 		return 0;
 	while (!api_stream_stopping(s)) {
-		if (j->until_ns && now_ns() >= j->until_ns)
-			break;
+		/* Past until, the replayed events still queued go out first. */
+		bool over = j->until_ns && now_ns() >= j->until_ns;
 		json_t *ev = NULL;
-		int r = berth_events_next(j->sub, next_timeout_ms(j), &ev);
+		int r = berth_events_next(j->sub, over ? 0 : next_timeout_ms(j), &ev);
 		if (r < 0)
 			break; /* the engine closes */
-		if (r == 0)
+		if (r == 0) {
+			if (over)
+				break;
 			continue;
+		}
 		if (past_until(j, ev)) {
 			json_decref(ev);
 			break;
