@@ -338,7 +338,13 @@ int berth_engine_container_start(struct berth_engine *e, const char *name,
 	_cleanup_close_ int lock = engine_container_lock(e, c->id, err);
 	if (lock < 0)
 		return lock;
-	return start_locked(e, c, err);
+	r = start_locked(e, c, err);
+	/* As Docker: a --rm container whose start failed is removed, which
+	 * also answers wait?condition=removed (the docker CLI waits on it). */
+	if (r < 0 && !engine_watch_active(e, c->id) &&
+	    json_is_true(json_object_get(json_object_get(c->config, "HostConfig"), "AutoRemove")))
+		engine_container_destroy(e, c->id, NULL);
+	return r;
 }
 
 /* ---- stop, kill, restart ---------------------------------------------------- */

@@ -63,9 +63,12 @@ test_docker_run() {
 	d_out run --rm "$ENG_REG/test/nope:1"
 	assert_eq 125 "$RC" "docker run of an unknown image"
 	assert_contains "$ERR" "Unable to find image" "unknown image"
-	# Not yet: `docker run --rm IMAGE nosuchcmd` hangs, since berthd keeps
-	# a --rm container whose start failed and wait?condition=removed never
-	# answers (issue 4 stays open for it).
+	# last: a --rm container whose start fails must be removed, or the
+	# docker CLI waits for its removal for ever
+	d_out run --rm "$IMG" nosuchcmd
+	assert_eq 127 "$RC" "docker run of a missing command ($ERR)"
+	assert_contains "$ERR" "executable file not found" "docker run of a missing command"
+	assert_eq "" "$(d ps -a -q)" "containers after failed starts with --rm"
 	finish
 }
 
