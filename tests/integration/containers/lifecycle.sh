@@ -210,7 +210,8 @@ test_events() {
 	b_out events --since "$since" --until "$(date +%s)" --filter event=die --format '{{.Status}} {{.Actor.Attributes.name}}'
 	assert_eq "die ev" "$OUT" "events --filter --format"
 	# live: a start shows up on a running `events`
-	b events --filter event=start --format '{{.Actor.Attributes.name}}' >"$T/ev" 2>&1 &
+	# (berth itself, not the b wrapper: its pid is the one to stop)
+	"$BERTH" -H "unix://$SOCK" events --filter event=start --format '{{.Actor.Attributes.name}}' >"$T/ev" 2>&1 &
 	local epid=$!
 	sleep 0.5
 	crun --name live "$IMG" true

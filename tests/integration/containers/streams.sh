@@ -53,7 +53,7 @@ test_logs_rotation() {
 	b_out logs rot
 	assert_eq line-399-padding-padding-padding "$(tail -1 <<<"$OUT")" "last line in logs"
 	[ "$(wc -l <<<"$OUT")" -lt 100 ] || fail "logs still shows rotated-away lines: $(wc -l <<<"$OUT")"
-	assert_eq '{"max-file":"2","max-size":"2k"}' "$(insp rot '{{json .HostConfig.LogConfig.Config}}')" "LogConfig"
+	assert_eq '{"max-file":"2","max-size":"2k"}' "$(insp rot '{{json .HostConfig.LogConfig.Config}}' | jq -cS .)" "LogConfig"
 	finish
 }
 

@@ -114,7 +114,7 @@ test_berth_images() {
 	assert_contains "$(b images --digests)" "$DIGEST" "images --digests"
 	b_out images --format '{{.Nope}}'
 	assert_eq 1 "$RC" "images --format with an unknown field"
-	assert_contains "$ERR" "unknown field '.Nope'" "images --format error"
+	assert_contains "$ERR" 'map has no entry for key "Nope"' "images --format error (docker's wording)"
 	b image inspect "$REG/test/busybox:1" >"$T/inspect.json"
 	assert_eq "$DIFF_IDS" "$(jq -c '.[0].RootFS.Layers' "$T/inspect.json")" "RootFS.Layers"
 	assert_eq '["sh"]' "$(jq -c '.[0].Config.Cmd' "$T/inspect.json")" "Config.Cmd"
