@@ -66,7 +66,9 @@ test_kill9_live_restore() {
 	sleep 0.8
 	n2=$(b logs live | wc -l)
 	[ "$n2" -gt "$n1" ] || fail "logs stopped after restore ($n1 -> $n2)"
-	assert_eq "tick-$((n2 - 1))" "$(b logs live | tail -1)" "no tick lost across the restore"
+	# (one read of the log: the container keeps writing between two reads)
+	b logs live | awk '$0 != "tick-" NR - 1 { print "line " NR ": " $0; bad = 1 } END { exit bad }' >"$T/gaps" ||
+		fail "a tick was lost across the restore: $(head -3 "$T/gaps")"
 	# and it is controllable
 	b_out exec live echo inside
 	assert_eq inside "$OUT" "exec after restore ($ERR)"
