@@ -161,6 +161,7 @@ void engine_container_settle(struct berth_engine *e, const char *id)
 		engine_note_exit(e, id, code, "monitor died");
 	}
 	engine_container_files_remove_run(e, id);
+	engine_container_net_down(e, id);
 }
 
 /* ---- restore ------------------------------------------------------------------- */

@@ -294,15 +294,21 @@ static int start_locked(struct berth_engine *e, const struct berth_state_contain
 	_cleanup_free_ char *config_path = NULL, *run_dir = engine_container_run_dir(e, c->id);
 	if (!run_dir)
 		return -ENOMEM;
-	int r = monitor_prepare(e, c, &config_path, err);
+	int r = engine_container_net_up(e, c, err);
 	if (r < 0)
+		return start_failed(e, c->id, r, err);
+	r = monitor_prepare(e, c, &config_path, err);
+	if (r < 0) {
+		engine_container_net_down(e, c->id);
 		return r;
+	}
 	uint64_t starts, exits;
 	engine_life_counts(e, c->id, &starts, &exits);
 	pid_t pid = 0;
 	r = monitor_spawn(e->monitor_path, config_path, &pid, err);
 	if (r < 0) {
 		engine_rm_rf(run_dir);
+		engine_container_net_down(e, c->id);
 		return start_failed(e, c->id, r, err);
 	}
 	r = start_watch(e, c->id, run_dir, pid, err);
@@ -320,6 +326,7 @@ static int start_locked(struct berth_engine *e, const struct berth_state_contain
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 				;
 			engine_container_files_remove_run(e, c->id);
+			engine_container_net_down(e, c->id);
 		}
 		engine_watch_wait_gone(e, c->id, ENGINE_STOP_GRACE_S * 1000);
 		return start_failed(e, c->id, r, err);

@@ -410,13 +410,13 @@ static int runtime_check(struct berth_engine *e, json_t *hc, struct berth_error 
 
 /* What create works with, freed in one place. */
 struct create_ctx {
-	char *id, *name, *dir, *rootfs;
+	char *id, *name, *dir, *rootfs, *netns;
 	struct berth_state_image *img;
 	struct image_manifest *manifest;
 	struct image_config *config;
 	char **lower;
 	json_t *spec, *warnings, *doc;
-	bool made_dir;
+	bool made_dir, made_volumes;
 };
 
 static void create_ctx_done(struct create_ctx *c)
@@ -425,6 +425,7 @@ static void create_ctx_done(struct create_ctx *c)
 	free(c->name);
 	free(c->dir);
 	free(c->rootfs);
+	free(c->netns);
 	berth_state_image_free(c->img);
 	image_manifest_free(c->manifest);
 	image_config_free(c->config);
@@ -466,7 +467,8 @@ static int create_resolve(struct berth_engine *e, const char *name, json_t *body
 		return berth_error_errno(err, -r, "create: random id");
 	c->dir = engine_container_dir(e, c->id);
 	c->rootfs = c->dir ? berth_strdup_printf("%s/rootfs", c->dir) : NULL;
-	return c->rootfs ? 0 : -ENOMEM;
+	c->netns = engine_netns_path(e, c->id);
+	return c->rootfs && c->netns ? 0 : -ENOMEM;
 }
 
 /* <root>/containers/<id>/{upper,work,rootfs}, config.json and the files. */
@@ -499,6 +501,8 @@ static int create_bundle(struct berth_engine *e, json_t *body, struct create_ctx
 	    .body = body,
 	    .image = c->config,
 	    .init_path = e->init_path,
+	    .netns_path = c->netns,
+	    .volumes_dir = e->volumes_dir,
 	};
 	r = engine_spec_build(&in, &c->spec, &c->warnings, err);
 	if (r < 0)
@@ -539,6 +543,10 @@ int berth_engine_container_create(struct berth_engine *e, const char *name, json
 						    "container");
 	struct create_ctx c = {0};
 	int r = create_resolve(e, name, body, &c, err);
+	if (r >= 0) {
+		r = engine_container_volumes_create(e, c.id, body, c.lower, err);
+		c.made_volumes = r >= 0;
+	}
 	if (r >= 0)
 		r = create_document(e, body, &c, err);
 	if (r >= 0)
@@ -557,8 +565,15 @@ int berth_engine_container_create(struct berth_engine *e, const char *name, json
 		};
 		r = name_conflict(e, c.name, err);
 		if (r >= 0)
+			r = engine_container_net_create(e, c.id, c.name, c.doc, err);
+		if (r >= 0) {
 			r = berth_state_container_add(e->state, &rec, err);
+			if (r < 0)
+				engine_container_net_remove(e, c.id);
+		}
 	}
+	if (r < 0 && c.made_volumes)
+		engine_container_volumes_undo(e, body);
 	if (r < 0) {
 		if (c.made_dir)
 			engine_rm_rf(c.dir);
@@ -610,6 +625,7 @@ int engine_container_destroy(struct berth_engine *e, const char *id, struct bert
 	int r = berth_state_container_delete(e->state, id, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	engine_container_net_remove(e, id);
 	engine_container_files_remove(e, id);
 	engine_life_event(e, "destroy", id, NULL);
 	engine_note_removed(e, id);
@@ -625,7 +641,6 @@ static bool state_running(json_t *state)
 int berth_engine_container_remove(struct berth_engine *e, const char *name, bool force,
 				  bool volumes, struct berth_error **err)
 {
-	(void)volumes; /* no volumes yet */
 	_cleanup_(berth_state_container_freep) struct berth_state_container *c = NULL;
 	int r = engine_container_get(e, name, &c, err);
 	if (r < 0)
@@ -650,7 +665,10 @@ int berth_engine_container_remove(struct berth_engine *e, const char *name, bool
 	if (engine_watch_active(e, c->id))
 		return berth_error_set(err, EBUSY, "cannot remove container \"/%s\": it was "
 						   "started again meanwhile", c->name);
-	return engine_container_destroy(e, c->id, err);
+	r = engine_container_destroy(e, c->id, err);
+	if (r >= 0 && volumes)
+		engine_container_volumes_remove(e, c);
+	return r;
 }
 
 int berth_engine_container_rename(struct berth_engine *e, const char *name, const char *new_name,

@@ -22,6 +22,8 @@ struct berth_engine {
 	struct engine_containers *containers;
 	struct engine_events *events;
 	struct engine_streams *streams;
+	struct engine_networks *networks; /* engine-network.c */
+	char *volumes_dir;		  /* <root>/volumes */
 };
 
 /* engine-image.c: names. Keys are what the state stores: tags
@@ -81,6 +83,9 @@ struct engine_spec_input {
 	const struct image_config *image;
 	const char *init_path;	     /* berth-init, bound in for --init */
 	const char *cgroup_parent;   /* NULL: "/berth" */
+	const char *netns_path;	     /* the network namespace to join (bridge
+				      * and user networks); NULL: none */
+	const char *volumes_dir;     /* <root>/volumes, for volume mounts */
 };
 /* Validates body against Docker's rules and builds the OCI spec with
  * Docker's defaults: the image's Env/Cmd/Entrypoint/WorkingDir/User merged
@@ -147,5 +152,61 @@ void engine_streams_on_event(struct berth_engine *e, const char *id, json_t *eve
 /* engine-events.c */
 int engine_events_init(struct berth_engine *e);
 void engine_events_free(struct berth_engine *e);
+
+/* ---- networks and volumes: the container's side ------------------------------
+ *
+ * The lifecycle calls these; engine-network.c, engine-container-net.c and
+ * engine-volume.c implement them. */
+
+/* engine-network.c: by berth_engine_open before containers are restored
+ * (nftables tables, the default bridge, the DNS server listening on the
+ * user networks' gateways, orphaned veths and netns files swept), and by
+ * _close (the DNS server stops; kernel objects stay for live restore). */
+int engine_networks_init(struct berth_engine *e, struct berth_error **err);
+void engine_networks_free(struct berth_engine *e);
+
+/* engine-container-net.c */
+/* <run_root>/netns/<id>. */
+char *engine_netns_path(struct berth_engine *e, const char *id);
+/* At create, before the record is added: checks NetworkMode, the
+ * NetworkingConfig endpoints, PortBindings, MacAddress, Dns and ExtraHosts,
+ * and records the endpoints (one address each) in the state. On failure
+ * nothing is recorded. */
+int engine_container_net_create(struct berth_engine *e, const char *id, const char *name,
+				json_t *doc, struct berth_error **err);
+/* Before the monitor starts: the netns file, the veths and addresses, the
+ * published ports (picking host ports for -P / port 0), /etc/hosts and
+ * resolv.conf rewritten in place with the addresses; the state's
+ * NetworkSettings.Ports updated. All or nothing. */
+int engine_container_net_up(struct berth_engine *e, const struct berth_state_container *c,
+			    struct berth_error **err);
+/* After the monitor ended (or was found dead): ports, veths and the netns
+ * file released; the addresses stay recorded. Repeatable. */
+void engine_container_net_down(struct berth_engine *e, const char *id);
+/* At destroy: net_down and the endpoints' records deleted. */
+void engine_container_net_remove(struct berth_engine *e, const char *id);
+/* Docker's NetworkSettings object for inspect (Ports, Networks, IPAddress,
+ * Gateway, MacAddress, SandboxKey, …). */
+json_t *engine_container_net_settings(struct berth_engine *e,
+				      const struct berth_state_container *c);
+
+/* engine-volume.c */
+/* Remounts sized volumes (after a reboot). */
+int engine_volumes_init(struct berth_engine *e, struct berth_error **err);
+/* At create, before the spec is built: resolves HostConfig.Binds,
+ * HostConfig.Mounts, VolumesFrom and Config.Volumes (image's too) into
+ * concrete volumes, creating missing named and anonymous ones and
+ * populating new empty ones from the image's content (lower_dirs) at
+ * their path; rewrites body so that the spec builder sees only named
+ * volumes (HostConfig.Mounts entries of Type "volume" with a Source).
+ * On failure, volumes it created are removed. */
+int engine_container_volumes_create(struct berth_engine *e, const char *id, json_t *body,
+				    char *const *lower_dirs, struct berth_error **err);
+/* When create fails after volumes_create succeeded: removes the volumes
+ * that call made (it notes them in body; nothing else reads that note). */
+void engine_container_volumes_undo(struct berth_engine *e, json_t *body);
+/* rm -v: removes the container's anonymous volumes no other container uses. */
+void engine_container_volumes_remove(struct berth_engine *e,
+				     const struct berth_state_container *c);
 
 #endif

@@ -66,6 +66,11 @@ static int engine_open_containers(struct berth_engine *e, bool images_only,
 		return berth_error_errno(err, -r, "engine: streams");
 	if (images_only)
 		return 0;
+	r = engine_volumes_init(e, err);
+	if (r >= 0)
+		r = engine_networks_init(e, err);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *dir = berth_strdup_printf("%s/containers", e->run_root);
 	if (!dir)
 		return -ENOMEM;
@@ -90,7 +95,8 @@ int berth_engine_open(const struct berth_engine_config *cfg, struct berth_engine
 				      : berth_strdup_printf("%s/auth.json", cfg->root);
 	e->monitor_path = helper_path(cfg->monitor_path, "berth-monitor");
 	e->init_path = helper_path(cfg->init_path, "berth-init");
-	if (!e->root || !e->run_root || !e->auth_file || !e->monitor_path || !e->init_path ||
+	e->volumes_dir = berth_strdup_printf("%s/volumes", cfg->root);
+	if (!e->root || !e->run_root || !e->auth_file || !e->monitor_path || !e->init_path || !e->volumes_dir ||
 	    strv_copy(cfg->insecure_registries, &e->insecure_registries) < 0 ||
 	    strv_copy(cfg->runtimes, &e->runtimes) < 0)
 		return berth_error_set(err, ENOMEM, "engine");
@@ -116,6 +122,8 @@ void berth_engine_close(struct berth_engine *e)
 		return;
 	/* The watcher first: it uses the streams, events and state. */
 	engine_containers_free(e);
+	if (e->networks)
+		engine_networks_free(e);
 	if (e->streams)
 		engine_streams_free(e);
 	if (e->events)
@@ -126,6 +134,7 @@ void berth_engine_close(struct berth_engine *e)
 	strv_free(e->runtimes);
 	free(e->monitor_path);
 	free(e->init_path);
+	free(e->volumes_dir);
 	free(e->auth_file);
 	free(e->root);
 	free(e->run_root);

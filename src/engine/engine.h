@@ -419,4 +419,96 @@ DEFINE_CLEANUP_FUNC(struct berth_events *, berth_events_free)
 void berth_engine_event(struct berth_engine *e, const char *type, const char *action,
 			const char *actor_id, json_t *attributes);
 
+/* ---- networks (engine-network.c, engine-container-net.c) ----
+ *
+ * Docker's bridge networks. "bridge" (bridge berth0, 172.17.0.0/16) always
+ * exists and is what NetworkMode "default"/"bridge" means; "host" and
+ * "none" exist as names too, as in Docker, and cannot be removed. On the
+ * default bridge containers get an address and NAT but no DNS by name; on
+ * user-defined networks the embedded DNS server (listening on the
+ * network's gateway address, which is the nameserver in the container's
+ * resolv.conf) resolves container names, short ids and aliases of that
+ * network, and forwards other names to the host's resolvers.
+ *
+ * A container's network namespace is a file <run_root>/netns/<id> made
+ * before its monitor starts and kept while the monitor runs (restarts by
+ * policy keep it); endpoints (veth + address) and published ports are set
+ * up then and released when the monitor ends, when the engine finds the
+ * monitor dead on restore, and on rm. Addresses are recorded in the state
+ * (berth_state_endpoint) when a container is created or connected, and
+ * kept until it is removed or disconnected, so a container keeps its
+ * address across restarts. */
+
+/* body: Docker's NetworkCreate {Name, Driver ("bridge"), Internal,
+ * Attachable, IPAM: {Driver, Config: [{Subnet, IPRange, Gateway}]},
+ * Options, Labels, CheckDuplicate, EnableIPv6}. *ret_id: the new id.
+ * -EEXIST 409 "network with name NAME already exists", -EINVAL on a bad
+ * subnet/gateway/ip-range or driver (Docker's messages), -EADDRINUSE
+ * "Pool overlaps with other one on this address space". */
+int berth_engine_network_create(struct berth_engine *e, json_t *body, char **ret_id,
+				struct berth_error **err);
+/* Docker's Network object: Name, Id, Created, Scope "local", Driver,
+ * EnableIPv6, IPAM, Internal, Attachable, Ingress, ConfigFrom,
+ * ConfigOnly, Containers {id: {Name, EndpointID, MacAddress,
+ * IPv4Address, IPv6Address}}, Options, Labels. -ENOENT 404. */
+int berth_engine_network_inspect(struct berth_engine *e, const char *name_or_id, json_t **ret,
+				 struct berth_error **err);
+/* Array of Network objects (Containers empty, as Docker's list); filters:
+ * Docker's {"name", "id", "label", "driver", "type": custom|builtin,
+ * "dangling"}. */
+int berth_engine_network_list(struct berth_engine *e, json_t *filters, json_t **ret,
+			      struct berth_error **err);
+/* -EPERM 403 for the predefined ones ("bridge is a pre-defined network
+ * and cannot be removed"), -EBUSY 403 "error while removing network: network
+ * NAME id ID has active endpoints". */
+int berth_engine_network_remove(struct berth_engine *e, const char *name_or_id,
+				struct berth_error **err);
+/* endpoint: Docker's EndpointSettings {IPAMConfig: {IPv4Address},
+ * Aliases: [...], MacAddress} or NULL. A running container is plugged in
+ * at once (new ethN); a stopped one at its next start. */
+int berth_engine_network_connect(struct berth_engine *e, const char *network,
+				 const char *container, json_t *endpoint, struct berth_error **err);
+int berth_engine_network_disconnect(struct berth_engine *e, const char *network,
+				    const char *container, bool force, struct berth_error **err);
+/* Removes user-defined networks without endpoints; *ret {"NetworksDeleted":
+ * [names]}. filters: "until", "label". */
+int berth_engine_network_prune(struct berth_engine *e, json_t *filters, json_t **ret,
+			       struct berth_error **err);
+
+/* ---- volumes (engine-volume.c) ----
+ *
+ * Docker's local volumes under <root>/volumes/<name>/ (storage.h). A
+ * volume with DriverOpts {"size": "32M"} is thin-provisioned. Containers
+ * name volumes in HostConfig.Binds ("NAME:/path[:ro]"), HostConfig.Mounts
+ * ({Type: "volume", Source, Target, ReadOnly, VolumeOptions}),
+ * VolumesFrom and the image's/Config's Volumes (anonymous volumes, named
+ * by 64 random hex). A volume mounted for the first time while empty gets
+ * the image's content at that path (Docker's rule). */
+
+/* body: Docker's VolumeCreate {Name (""/absent: anonymous 64 hex), Driver
+ * ("local"), DriverOpts, Labels}; an existing name with the same driver
+ * returns the existing volume, as Docker does. *ret: Docker's Volume
+ * object. */
+int berth_engine_volume_create(struct berth_engine *e, json_t *body, json_t **ret,
+			       struct berth_error **err);
+/* Docker's Volume object {Name, Driver, Mountpoint, CreatedAt, Status,
+ * Labels, Scope "local", Options, UsageData: {Size, RefCount}}; Status
+ * holds {"size": bytes, "used": bytes} for sized volumes (used is what
+ * the host spends). -ENOENT 404 "get NAME: no such volume". */
+int berth_engine_volume_inspect(struct berth_engine *e, const char *name, json_t **ret,
+				struct berth_error **err);
+/* {"Volumes": [...], "Warnings": []}; filters: "name", "label",
+ * "dangling", "driver". */
+int berth_engine_volume_list(struct berth_engine *e, json_t *filters, json_t **ret,
+			     struct berth_error **err);
+/* -EBUSY 409 "remove NAME: volume is in use - [ids]" unless force and no
+ * running container uses it. -ENOENT 404. */
+int berth_engine_volume_remove(struct berth_engine *e, const char *name, bool force,
+			       struct berth_error **err);
+/* Removes volumes no container uses (only anonymous ones unless filters
+ * has "all": true, as Docker ≥ 23); *ret {"VolumesDeleted": [...],
+ * "SpaceReclaimed": bytes}. */
+int berth_engine_volume_prune(struct berth_engine *e, json_t *filters, json_t **ret,
+			      struct berth_error **err);
+
 #endif

@@ -53,6 +53,31 @@ static const char *const migrations[] = {
     " config TEXT NOT NULL,"
     " state TEXT NOT NULL);"
     "CREATE INDEX containers_by_image ON containers(image_id);",
+    /* 5: networks, their endpoints (an address is unique within its
+     * network, so IPAM never hands one out twice), and volumes. An
+     * endpoint has no foreign key to containers: it is recorded just
+     * before its container, in the same create. */
+    "CREATE TABLE networks ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " name TEXT NOT NULL UNIQUE,"
+    " created INTEGER NOT NULL DEFAULT 0,"
+    " config TEXT NOT NULL);"
+    "CREATE TABLE endpoints ("
+    " network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE RESTRICT,"
+    " container_id TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " mac TEXT NOT NULL,"
+    " config TEXT NOT NULL,"
+    " PRIMARY KEY (network_id, container_id),"
+    " UNIQUE (network_id, address));"
+    "CREATE INDEX endpoints_by_container ON endpoints(container_id);"
+    "CREATE TABLE volumes ("
+    " name TEXT PRIMARY KEY NOT NULL,"
+    " driver TEXT NOT NULL,"
+    " created INTEGER NOT NULL DEFAULT 0,"
+    " labels TEXT NOT NULL,"
+    " options TEXT NOT NULL,"
+    " anonymous INTEGER NOT NULL DEFAULT 0);",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == BERTH_STATE_SCHEMA_VERSION,

@@ -21,7 +21,7 @@ struct berth_state;
 
 /* The schema version this build writes; older databases are migrated up on
  * open, newer ones are refused with -EPROTO. */
-#define BERTH_STATE_SCHEMA_VERSION 4
+#define BERTH_STATE_SCHEMA_VERSION 5
 
 /* An image record. `id` is the config digest ("sha256:…"); `created` is
  * Unix seconds; `platform` is "os/arch[/variant]". */
@@ -164,5 +164,75 @@ void berth_state_container_free(struct berth_state_container *c);
 void berth_state_container_list_free(struct berth_state_container **list);
 DEFINE_CLEANUP_FUNC(struct berth_state_container *, berth_state_container_free)
 DEFINE_CLEANUP_FUNC(struct berth_state_container **, berth_state_container_list_free)
+
+/* ---- networks, endpoints, volumes (schema v5) ------------------------------
+ *
+ * A network is Docker's object as the engine keeps it (config: Driver,
+ * IPAM, Internal, Labels, Options and the bridge's name). An endpoint is
+ * one container's attachment to one network: the address it was given is
+ * unique within the network (a UNIQUE constraint), so no address is ever
+ * handed out twice, also across berthd restarts. */
+struct berth_state_network {
+	char *id;	 /* 64 hex */
+	char *name;	 /* unique */
+	int64_t created; /* Unix ns */
+	json_t *config;	 /* the engine's document */
+};
+int berth_state_network_add(struct berth_state *st, const struct berth_state_network *n,
+			    struct berth_error **err); /* -EEXIST: id or name taken */
+/* By full id, unique id prefix or name; -ENOENT "network NAME not found". */
+int berth_state_network_get(struct berth_state *st, const char *name_or_id,
+			    struct berth_state_network **ret, struct berth_error **err);
+int berth_state_network_list(struct berth_state *st, struct berth_state_network ***ret,
+			     size_t *ret_n, struct berth_error **err); /* oldest first */
+/* Deletes the network; -EBUSY while it has endpoints. */
+int berth_state_network_delete(struct berth_state *st, const char *id, struct berth_error **err);
+void berth_state_network_free(struct berth_state_network *n);
+void berth_state_network_list_free(struct berth_state_network **list);
+DEFINE_CLEANUP_FUNC(struct berth_state_network *, berth_state_network_free)
+DEFINE_CLEANUP_FUNC(struct berth_state_network **, berth_state_network_list_free)
+
+struct berth_state_endpoint {
+	char *network_id;
+	char *container_id;
+	char *address;	/* "172.18.0.2" */
+	char *mac;	/* "02:42:ac:12:00:02" */
+	json_t *config; /* Docker's EndpointSettings as requested
+			 * (Aliases, IPAMConfig, …) */
+};
+/* -EEXIST "… is already attached to network …" (same pair) or
+ * -EADDRINUSE "Address already in use" (same address in the network). */
+int berth_state_endpoint_add(struct berth_state *st, const struct berth_state_endpoint *ep,
+			     struct berth_error **err);
+int berth_state_endpoint_delete(struct berth_state *st, const char *network_id,
+				const char *container_id, struct berth_error **err);
+/* Either filter may be NULL (all); ordered by network then address. */
+int berth_state_endpoint_list(struct berth_state *st, const char *network_id,
+			      const char *container_id, struct berth_state_endpoint ***ret,
+			      size_t *ret_n, struct berth_error **err);
+void berth_state_endpoint_free(struct berth_state_endpoint *ep);
+void berth_state_endpoint_list_free(struct berth_state_endpoint **list);
+DEFINE_CLEANUP_FUNC(struct berth_state_endpoint *, berth_state_endpoint_free)
+DEFINE_CLEANUP_FUNC(struct berth_state_endpoint **, berth_state_endpoint_list_free)
+
+struct berth_state_volume {
+	char *name;	 /* unique */
+	char *driver;	 /* "local" */
+	int64_t created; /* Unix ns */
+	json_t *labels;	 /* {} */
+	json_t *options; /* DriverOpts as given ({"size": "32M"}) */
+	bool anonymous;	 /* made for a container (image VOLUME, -v /path) */
+};
+int berth_state_volume_add(struct berth_state *st, const struct berth_state_volume *v,
+			   struct berth_error **err); /* -EEXIST */
+int berth_state_volume_get(struct berth_state *st, const char *name,
+			   struct berth_state_volume **ret, struct berth_error **err); /* -ENOENT */
+int berth_state_volume_list(struct berth_state *st, struct berth_state_volume ***ret,
+			    size_t *ret_n, struct berth_error **err);
+int berth_state_volume_delete(struct berth_state *st, const char *name, struct berth_error **err);
+void berth_state_volume_free(struct berth_state_volume *v);
+void berth_state_volume_list_free(struct berth_state_volume **list);
+DEFINE_CLEANUP_FUNC(struct berth_state_volume *, berth_state_volume_free)
+DEFINE_CLEANUP_FUNC(struct berth_state_volume **, berth_state_volume_list_free)
 
 #endif

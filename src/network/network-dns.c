@@ -1,0 +1,2 @@
+/* network-dns.c - see network.h. */
+#include "network.h"

@@ -1,0 +1,2 @@
+/* network-ipam.c - see network.h. */
+#include "network.h"

@@ -1,0 +1,2 @@
+/* network-link.c - see network.h. */
+#include "network.h"

@@ -1,0 +1,2 @@
+/* network-netns.c - see network.h. */
+#include "network.h"

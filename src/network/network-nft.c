@@ -1,0 +1,2 @@
+/* network-nft.c - see network.h. */
+#include "network.h"

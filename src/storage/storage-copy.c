@@ -1,0 +1,2 @@
+/* storage-copy.c - see storage.h. */
+#include "storage.h"

@@ -1,0 +1,2 @@
+/* storage-volume.c - see storage.h. */
+#include "storage.h"
