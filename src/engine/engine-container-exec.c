@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "engine-streams.h"
+#include "runtime/runtime.h"
 
 /* When a container's init dies the kernel SIGKILLs the rest of its pid
  * namespace: an exec whose own end was never reported ended that way. */
@@ -40,21 +41,6 @@ struct exec_record {
 	struct exec_record *next;
 };
 
-/* Every capability up to CAP_CHECKPOINT_RESTORE (40), by number; a
- * privileged exec gets those the kernel knows. */
-static const char *const all_caps[] = {
-    "CAP_CHOWN",	    "CAP_DAC_OVERRIDE",	  "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",	    "CAP_KILL",		  "CAP_SETGID",		 "CAP_SETUID",
-    "CAP_SETPCAP",	    "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",	    "CAP_NET_RAW",	  "CAP_IPC_LOCK",	 "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",	    "CAP_SYS_RAWIO",	  "CAP_SYS_CHROOT",	 "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",	    "CAP_SYS_ADMIN",	  "CAP_SYS_BOOT",	 "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",	    "CAP_SYS_TIME",	  "CAP_SYS_TTY_CONFIG",	 "CAP_MKNOD",
-    "CAP_LEASE",	    "CAP_AUDIT_WRITE",	  "CAP_AUDIT_CONTROL",	 "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",	    "CAP_MAC_ADMIN",	  "CAP_SYSLOG",		 "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",    "CAP_AUDIT_READ",	  "CAP_PERFMON",	 "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
 
 static void exec_record_free(struct exec_record *x)
 {
@@ -277,16 +263,14 @@ int berth_engine_exec_create(struct berth_engine *e, const char *name, json_t *b
 
 /* ---- start ------------------------------------------------------------------------- */
 
+/* A privileged exec gets every capability berthd itself may hand on. */
 static json_t *all_capabilities(void)
 {
-	_cleanup_free_ char *last = NULL;
-	size_t n = ARRAY_SIZE(all_caps);
-	if (berth_read_file(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &last, NULL) >= 0 &&
-	    (size_t)atoi(last) + 1 < n)
-		n = (size_t)atoi(last) + 1;
+	uint64_t bounding = rt_cap_bounding();
 	json_t *caps = json_array();
-	for (size_t i = 0; caps && i < n; i++)
-		json_array_append_new(caps, json_string(all_caps[i]));
+	for (int i = 0; caps && i <= rt_cap_last(); i++)
+		if (bounding & (UINT64_C(1) << i))
+			json_array_append_new(caps, json_string(rt_cap_name(i)));
 	return caps;
 }
 

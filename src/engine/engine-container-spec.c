@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine-spec.h"
+#include "runtime/runtime.h"
 
 #define CGROUP_PARENT_DEFAULT "/berth"
 #define NAME_ANNOTATION "org.berth.container.name"
@@ -26,50 +27,6 @@ static const char *const default_caps[] = {
     "CAP_KILL",	   "CAP_AUDIT_WRITE",
 };
 
-/* Every capability, by number (linux/capability.h). */
-static const char *const all_caps[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
 
 /* ---- small JSON readers (engine-spec.h) ---------------------------------- */
 
@@ -106,32 +63,6 @@ json_t *spec_strv_json(char *const *v)
 
 /* ---- capabilities ------------------------------------------------------- */
 
-/* The capabilities this kernel has: a name it does not know would make
- * the runtime fail. */
-static size_t caps_known(void)
-{
-	_cleanup_free_ char *s = NULL;
-	size_t n = ARRAY_SIZE(all_caps);
-	if (berth_read_file(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", &s, NULL) == 0) {
-		long last = strtol(s, NULL, 10);
-		if (last >= 0 && (size_t)last + 1 < n)
-			n = (size_t)last + 1;
-	}
-	return n;
-}
-
-/* berthd's own bounding set: "all capabilities" (--privileged, --cap-add
- * ALL) can only mean those; capset(2) refuses more. A sandbox that runs
- * berthd without, say, CAP_SYS_RESOURCE must still run --privileged. */
-static uint64_t caps_bounding(void)
-{
-	_cleanup_free_ char *s = NULL;
-	if (berth_read_file(AT_FDCWD, "/proc/self/status", &s, NULL) < 0)
-		return UINT64_MAX;
-	const char *p = strstr(s, "\nCapBnd:");
-	return p ? strtoull(p + strlen("\nCapBnd:"), NULL, 16) : UINT64_MAX;
-}
-
 static bool strv_has(char *const *v, const char *s)
 {
 	for (size_t i = 0; v && v[i]; i++)
@@ -160,8 +91,8 @@ static int caps_normalize(json_t *list, const char *field, char ***ret, struct b
 		for (char *p = name; *p; p++)
 			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
 		bool known = strcmp(name, "ALL") == 0;
-		for (size_t k = 0; k < caps_known() && !known; k++)
-			known = strcmp(all_caps[k], name) == 0;
+		for (int k = 0; k <= rt_cap_last() && !known; k++)
+			known = strcmp(rt_cap_name(k), name) == 0;
 		if (!known)
 			return berth_error_set(
 			    err, EINVAL, "invalid %s: unknown capability: \"%s\"", field, name);
@@ -181,15 +112,17 @@ static int caps_build(struct spec_build *b, struct berth_error **err)
 	    (r = caps_normalize(json_object_get(b->host, "CapDrop"), "CapDrop", &drop, err)) < 0)
 		return r;
 	bool all = b->privileged || strv_has(add, "ALL");
-	size_t n = all ? caps_known() : ARRAY_SIZE(default_caps);
-	const char *const *base = all ? all_caps : default_caps;
+	size_t n = all ? (size_t)rt_cap_last() + 1 : ARRAY_SIZE(default_caps);
 	if (!b->privileged && strv_has(drop, "ALL"))
 		n = 0;
-	uint64_t bounding = all ? caps_bounding() : UINT64_MAX;
-	for (size_t i = 0; i < n; i++)
-		if ((bounding & (UINT64_C(1) << i)) &&
-		    (b->privileged || !strv_has(drop, base[i])) && strv_push(&b->caps, base[i]) < 0)
+	/* "All" can only mean berthd's own bounding set. */
+	uint64_t bounding = all ? rt_cap_bounding() : UINT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = all ? rt_cap_name((int)i) : default_caps[i];
+		if ((!all || (bounding & (UINT64_C(1) << i))) &&
+		    (b->privileged || !strv_has(drop, name)) && strv_push(&b->caps, name) < 0)
 			return -ENOMEM;
+	}
 	for (size_t i = 0; !b->privileged && add && add[i]; i++)
 		if (strcmp(add[i], "ALL") != 0 && !strv_has(b->caps, add[i]) &&
 		    strv_push(&b->caps, add[i]) < 0)

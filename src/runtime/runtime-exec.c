@@ -158,9 +158,7 @@ static _Noreturn void exec_stage_one(const struct exec_job *j)
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		rt_signals_reset();
 		r = exec_child_steps(j, &err);
 		rt_sync_send(j->sync_fd, RT_SYNC_ERROR, r, err ? err->msg : strerror(-r));
 		_exit(r == -ENOENT ? 127 : r == -EACCES ? 126 : 1);

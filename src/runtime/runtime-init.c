@@ -67,7 +67,9 @@ int rt_ns_join_paths(const struct rt_spec *spec, struct berth_error **err)
 	return rt_ns_join(paths, err);
 }
 
-static void reset_signals(void)
+/* No blocked signal and no handler or SIG_IGN inherited from the runtime's
+ * caller (a monitor ignores SIGPIPE, for one). */
+void rt_signals_reset(void)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -245,7 +247,7 @@ _Noreturn void rt_init_main(const struct rt_init_args *a)
 {
 	struct berth_error *err = NULL;
 	close(a->lock_fd); /* the state lock belongs to the create command */
-	reset_signals();
+	rt_signals_reset();
 	char *path = NULL;
 	pid_t host_pid = 0;
 	int r = init_build(a, &host_pid, &path, &err);

@@ -261,8 +261,9 @@ void rt_resources_clear(struct rt_resources *r);
 
 /* Name tables shared by the parser and the features command. */
 int rt_cap_from_name(const char *name); /* "CAP_SYS_ADMIN" → 21, or -EINVAL */
-const char *rt_cap_name(int cap);
-int rt_cap_last(void);			 /* highest capability the kernel knows */
+/* runtime-init.c: every signal unblocked and at SIG_DFL (init and exec
+ * children, before they exec the user's process). */
+void rt_signals_reset(void);
 int rt_rlimit_from_name(const char *name); /* "RLIMIT_NOFILE" → RLIMIT_NOFILE */
 extern const char *const rt_mount_option_names[]; /* NULL-terminated, for features */
 

@@ -65,6 +65,15 @@ int rt_cap_last(void)
 	return v > table_last ? table_last : (int)v;
 }
 
+uint64_t rt_cap_bounding(void)
+{
+	_cleanup_free_ char *s = NULL;
+	if (berth_read_file(AT_FDCWD, "/proc/self/status", &s, NULL) < 0)
+		return UINT64_MAX;
+	const char *p = strstr(s, "\nCapBnd:");
+	return p ? strtoull(p + strlen("\nCapBnd:"), NULL, 16) : UINT64_MAX;
+}
+
 static const struct {
 	const char *name;
 	int resource;

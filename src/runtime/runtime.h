@@ -104,6 +104,14 @@ json_t *rt_features(void);
  *  "blkio": {"read_bytes", "write_bytes"}}; a limit that is not set is
  * absent. -ENOENT when the cgroup does not exist. Caller owns *ret. */
 int rt_cgroup_stats(const char *cgroups_path, json_t **ret, struct berth_error **err);
+/* Capability names by number ("CAP_CHOWN" is 0); NULL past our table. */
+const char *rt_cap_name(int cap);
+/* The highest capability both this kernel and our table know. */
+int rt_cap_last(void);
+/* The calling process's bounding set, bit n for capability n: all that
+ * "every capability" can mean for a process it starts (capset refuses
+ * more; a sandbox may lack, say, CAP_SYS_RESOURCE). */
+uint64_t rt_cap_bounding(void);
 /* The pids in that cgroup (the pids/memory hierarchy on v1). Caller frees. */
 int rt_cgroup_pids(const char *cgroups_path, pid_t **ret_pids, size_t *ret_n,
 		   struct berth_error **err);

@@ -107,6 +107,13 @@ test_exec() {
 	assert_eq "" "$OUT" "exec -d prints nothing"
 	eng_wait_for 5 "$BERTH" -H "unix://$SOCK" exec ex test -f /tmp/detached || fail "exec -d did not run"
 	assert_eq sleep "$(b exec ex cat /proc/1/comm)" "exec joins the container's pid namespace"
+	# The exec'd process inherits no ignored signal from the monitor, and
+	# --privileged gets every capability berthd holds (CapEff = CapBnd).
+	b_out exec ex grep -E '^Sig(Ign|Blk)' /proc/self/status
+	assert_eq $'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000' "$OUT" "exec signal dispositions ($ERR)"
+	b_out exec --privileged ex sh -c 'grep -E "^Cap(Eff|Bnd)" /proc/self/status'
+	assert_eq 0 "$RC" "exec --privileged ($ERR)"
+	assert_eq "$(sed -n 's/^CapBnd:\t//p' /proc/self/status)" "$(sed -n 's/^CapEff:\t//p' <<<"$OUT")" "exec --privileged: every capability berthd has"
 	b_out exec -u nosuch ex true
 	[ "$RC" -ne 0 ] || fail "exec -u nosuch succeeded"
 	assert_contains "$ERR" "unable to find user nosuch" "exec -u nosuch"
