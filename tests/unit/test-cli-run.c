@@ -188,7 +188,29 @@ static void test_template(void)
 	check_render("{{ .state.status }}", d, "running");
 	_cleanup_error_ struct berth_error *err = NULL;
 	_cleanup_free_ char *out = NULL;
-	CHECK(template_render("{{range .X}}{{end}}", d, false, &out, &err) < 0);
+	/* Control structures and variables, as docker users write them. */
+	check_render("{{range .Config.Cmd}}[{{.}}]{{end}}", d, "[sh][-c]");
+	check_render("{{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}", d, "a=b;k=v;");
+	check_render("{{range $i, $c := .Config.Cmd}}{{$i}}{{$c}} {{end}}", d, "0sh 1-c ");
+	check_render("{{range .Config.Labels}}{{.}}{{end}}", d, "bv");
+	check_render("{{range .X}}x{{else}}none{{end}}", d, "none");
+	check_render("{{if .State.Health}}{{.State.Health.Status}}{{else}}-{{end}}", d, "healthy");
+	check_render("{{if eq .State.Status \"exited\"}}E{{else if eq .State.Status \"running\"}}R{{else}}?{{end}}",
+		     d, "R");
+	check_render("{{if not .State.ExitCode}}ok{{end}}", d, "ok");
+	check_render("{{if and .Id (gt .RestartCount 1)}}y{{end}}{{if or .Nope 0}}n{{end}}", d, "y");
+	check_render("{{with .State}}{{.Status}}/{{$.Name}}{{end}}", d, "running//web");
+	check_render("{{with .Nope}}x{{else}}empty{{end}}", d, "empty");
+	check_render("{{range .Config.Cmd}}{{if eq . \"-c\"}}C{{else}}{{.}}{{end}}{{end}}", d, "shC");
+	check_render("a {{- range .Config.Cmd}} {{.}}{{end -}} b", d, "a sh -cb");
+	CHECK(template_render("{{range .Config.Cmd}}", d, false, &out, &err) < 0);
+	CHECK(err && strstr(err->msg, "missing {{end}}"));
+	berth_error_free(TAKE_PTR(err));
+	CHECK(template_render("{{end}}", d, false, &out, &err) < 0);
+	berth_error_free(TAKE_PTR(err));
+	CHECK(template_render("{{range .Id}}x{{end}}", d, false, &out, &err) < 0);
+	berth_error_free(TAKE_PTR(err));
+	CHECK(template_render("{{$nope}}", d, false, &out, &err) < 0);
 	berth_error_free(TAKE_PTR(err));
 	/* inspect -f: a missing field is an error, as docker's missingkey=error */
 	CHECK(template_render("{{.Nope}}", d, true, &out, &err) < 0);

@@ -9,9 +9,12 @@
  * prints them: strings bare, arrays "[a b]", objects "map[k:v]" with
  * sorted keys, a missing field "<no value>" (or an error in strict mode,
  * as docker's inspect -f runs with missingkey=error). Whitespace trimming "{{-"
- * and "-}}" is honoured. range/if/with are not: a template using them is
- * refused with an error rather than printed wrong. Used by ps, images,
- * inspect, stats and events. */
+ * and "-}}" is honoured. Control: {{if P}}…{{else if P}}…{{else}}…{{end}},
+ * {{with P}}…{{else}}…{{end}} and {{range P}}…{{else}}…{{end}} over arrays
+ * and objects (sorted keys, as Go ranges over maps), with variables
+ * ({{range $k, $v := P}}, {{$v}}, {{$}} the whole data); comparisons
+ * eq/ne/lt/le/gt/ge and not/and/or. Used by ps, images, inspect, stats,
+ * events, network and volume. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,9 +110,19 @@ static int print_value(struct out *o, json_t *v)
 
 /* ---- evaluation ---------------------------------------------------------- */
 
+#define MAX_VARS 16
+
+/* Variables in scope: "$" is the whole data; range adds its own. */
+struct vars {
+	const char *name[MAX_VARS];
+	json_t *value[MAX_VARS]; /* borrowed */
+	size_t n;
+};
+
 struct eval {
 	const char *p; /* the rest of the action */
 	json_t *dot;
+	struct vars *vars;
 	bool strict; /* a missing key is an error (inspect's missingkey=error) */
 	struct berth_error **err;
 };
@@ -184,12 +197,42 @@ static json_t *eval_string(struct eval *e)
 
 static int eval_pipeline(struct eval *e, json_t **ret);
 
+/* "$", "$name", then an optional ".Field" path from there. */
+static int eval_var(struct eval *e, json_t **ret)
+{
+	const char *start = e->p++;
+	while (isalnum((unsigned char)*e->p) || *e->p == '_')
+		e->p++;
+	size_t len = e->p - start;
+	json_t *v = NULL;
+	bool found = false;
+	for (size_t i = e->vars ? e->vars->n : 0; i-- > 0 && !found;)
+		if (strlen(e->vars->name[i]) == len && !strncmp(e->vars->name[i], start, len)) {
+			v = e->vars->value[i];
+			found = true;
+		}
+	if (!found)
+		return berth_error_set(e->err, EINVAL, "template: undefined variable \"%.*s\"",
+				       (int)len, start);
+	if (*e->p != '.' || !(isalnum((unsigned char)e->p[1]) || e->p[1] == '_')) {
+		*ret = json_incref(v);
+		return 0;
+	}
+	json_t *saved = e->dot;
+	e->dot = v;
+	int r = eval_path(e, ret);
+	e->dot = saved;
+	return r;
+}
+
 /* One argument: a path, a string, a number or a parenthesized pipeline. */
 static int eval_arg(struct eval *e, json_t **ret)
 {
 	skip_space(e);
 	if (*e->p == '.')
 		return eval_path(e, ret);
+	if (*e->p == '$')
+		return eval_var(e, ret);
 	if (*e->p == '"' || *e->p == '`') {
 		*ret = eval_string(e);
 		return 0;
@@ -252,9 +295,74 @@ static json_t *fn_join(json_t *list, json_t *sep)
 	return r;
 }
 
+/* Go's truth: false, 0, nil, and empty strings, arrays and maps are false. */
+static bool truth(json_t *v)
+{
+	switch (v ? json_typeof(v) : JSON_NULL) {
+	case JSON_STRING:
+		return json_string_length(v) > 0;
+	case JSON_INTEGER:
+		return json_integer_value(v) != 0;
+	case JSON_REAL:
+		return json_real_value(v) != 0;
+	case JSON_TRUE:
+		return true;
+	case JSON_ARRAY:
+		return json_array_size(v) > 0;
+	case JSON_OBJECT:
+		return json_object_size(v) > 0;
+	default:
+		return false;
+	}
+}
+
+/* <0, 0, >0 for numbers and strings; 0 for equal values of other kinds,
+ * else 1. */
+static int compare(json_t *a, json_t *b)
+{
+	if (json_is_number(a) && json_is_number(b)) {
+		double x = json_number_value(a), y = json_number_value(b);
+		return x < y ? -1 : x > y;
+	}
+	if (json_is_string(a) && json_is_string(b))
+		return strcmp(json_string_value(a), json_string_value(b));
+	return json_equal(a, b) ? 0 : 1;
+}
+
+static json_t *fn_compare(const char *fn, json_t *a, json_t *b)
+{
+	int c = compare(a, b);
+	bool v = !strcmp(fn, "eq")   ? c == 0
+		 : !strcmp(fn, "ne") ? c != 0
+		 : !strcmp(fn, "lt") ? c < 0
+		 : !strcmp(fn, "le") ? c <= 0
+		 : !strcmp(fn, "gt") ? c > 0
+				     : c >= 0;
+	return json_boolean(v);
+}
+
+static bool is_comparison(const char *fn)
+{
+	static const char *const names[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(fn, names[i]))
+			return true;
+	return false;
+}
+
 static int apply(struct eval *e, const char *fn, json_t **args, size_t n, json_t **ret)
 {
-	if (strcmp(fn, "json") == 0 && n == 1) {
+	if (is_comparison(fn) && n == 2) {
+		*ret = fn_compare(fn, args[0], args[1]);
+	} else if (strcmp(fn, "not") == 0 && n == 1) {
+		*ret = json_boolean(!truth(args[0]));
+	} else if ((strcmp(fn, "and") == 0 || strcmp(fn, "or") == 0) && n >= 1) {
+		/* Go returns the first false (and) or true (or) argument, else the last. */
+		size_t i = 0;
+		while (i + 1 < n && truth(args[i]) == (fn[0] == 'a'))
+			i++;
+		*ret = json_incref(args[i]);
+	} else if (strcmp(fn, "json") == 0 && n == 1) {
 		char *s = json_dumps(args[0] ? args[0] : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
 		*ret = json_string(s ? s : "null");
 		free(s);
@@ -295,8 +403,14 @@ static int eval_command(struct eval *e, json_t *piped, json_t **ret)
 	_cleanup_free_ char *fn = strndup(start, e->p - start);
 	if (!fn)
 		return -ENOMEM;
-	if (!strcmp(fn, "range") || !strcmp(fn, "if") || !strcmp(fn, "with") || !strcmp(fn, "end"))
-		return berth_error_set(e->err, EINVAL, "template: '%s' is not supported", fn);
+	if (!strcmp(fn, "nil")) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!strcmp(fn, "true") || !strcmp(fn, "false")) {
+		*ret = json_boolean(fn[0] == 't');
+		return 0;
+	}
 	json_t *args[8] = {0};
 	size_t n = 0;
 	int r = 0;
@@ -333,10 +447,11 @@ static int eval_pipeline(struct eval *e, json_t **ret)
 	return 0;
 }
 
-static int render_action(const char *action, json_t *data, bool strict, struct out *o,
-			 struct berth_error **err)
+/* Evaluates one pipeline in dot with vars into *ret (NULL: no value). */
+static int eval_full(const char *action, json_t *dot, struct vars *vars, bool strict,
+		     json_t **ret, struct berth_error **err)
 {
-	struct eval e = {.p = action, .dot = data, .strict = strict, .err = err};
+	struct eval e = {.p = action, .dot = dot, .vars = vars, .strict = strict, .err = err};
 	json_t *v = NULL;
 	int r = eval_pipeline(&e, &v);
 	if (r < 0)
@@ -346,9 +461,33 @@ static int render_action(const char *action, json_t *data, bool strict, struct o
 		json_decref(v);
 		return berth_error_set(err, EINVAL, "template: unexpected '%s'", e.p);
 	}
-	r = v ? print_value(o, v) : out_str(o, "<no value>");
-	json_decref(v);
-	return r;
+	*ret = v;
+	return 0;
+}
+
+/* ---- the template as a list of pieces, and its control structures ------- */
+
+struct piece {
+	char *text;   /* literal text, or the action without its braces */
+	bool action;
+};
+
+struct tmpl {
+	struct piece *v;
+	size_t n;
+	bool strict;
+	struct berth_error **err;
+};
+
+static int tmpl_push(struct tmpl *t, const char *s, size_t len, bool action)
+{
+	struct piece *grown = realloc(t->v, (t->n + 1) * sizeof(*t->v));
+	if (!grown)
+		return -ENOMEM;
+	t->v = grown;
+	t->v[t->n].text = strndup(s, len);
+	t->v[t->n].action = action;
+	return t->v[t->n++].text ? 0 : -ENOMEM;
 }
 
 /* Literal text up to the next action, with docker's \t and \n. */
@@ -365,35 +504,260 @@ static const char *copy_text(const char *p, struct out *o)
 	return p;
 }
 
-int template_render(const char *tmpl, json_t *data, bool strict, char **ret,
-		    struct berth_error **err)
+/* Splits the text into literal pieces (with docker's \t and \n) and
+ * actions, applying the "{{-" and "-}}" trims. */
+static int tmpl_parse(const char *p, struct tmpl *t)
 {
-	struct out o = {0};
-	const char *p = tmpl;
-	out_str(&o, "");
 	while (*p) {
-		p = copy_text(p, &o);
-		if (!*p)
-			break;
-		const char *start = p + 2, *end = strstr(start, "}}");
-		if (!end) {
-			free(o.buf);
-			return berth_error_set(err, EINVAL, "template: unclosed action");
-		}
-		if (*start == '-') { /* "{{- " trims the space before */
-			while (o.len && isspace((unsigned char)o.buf[o.len - 1]))
-				o.buf[--o.len] = '\0';
+		struct out lit = {0};
+		p = copy_text(p, &lit);
+		const char *start = *p ? p + 2 : p, *end = *p ? strstr(start, "}}") : NULL;
+		if (*p && *start == '-') /* "{{- " trims the space before */
+			while (lit.len && isspace((unsigned char)lit.buf[lit.len - 1]))
+				lit.buf[--lit.len] = '\0';
+		int r = lit.len ? tmpl_push(t, lit.buf, lit.len, false) : 0;
+		free(lit.buf);
+		if (r < 0 || !*p)
+			return r;
+		if (!end)
+			return berth_error_set(t->err, EINVAL, "template: unclosed action");
+		if (*start == '-')
 			start++;
-		}
 		bool trim_after = end > start && end[-1] == '-';
-		_cleanup_free_ char *action = strndup(start, end - start - (trim_after ? 1 : 0));
-		if (!action || render_action(action, data, strict, &o, err) < 0) {
-			free(o.buf);
-			return action ? -EINVAL : -ENOMEM;
-		}
+		while (start < end && isspace((unsigned char)*start))
+			start++;
+		const char *stop = end - (trim_after ? 1 : 0);
+		while (stop > start && isspace((unsigned char)stop[-1]))
+			stop--;
+		if ((r = tmpl_push(t, start, stop - start, true)) < 0)
+			return r;
 		p = end + 2;
 		while (trim_after && isspace((unsigned char)*p))
 			p++;
+	}
+	return 0;
+}
+
+static bool keyword(const char *action, const char *word)
+{
+	size_t n = strlen(word);
+	return strncmp(action, word, n) == 0 && (action[n] == '\0' || isspace((unsigned char)action[n]));
+}
+
+static bool opens_block(const char *a)
+{
+	return keyword(a, "if") || keyword(a, "with") || keyword(a, "range");
+}
+
+/* From i (just inside a block), the index of the "else…" or "end" that
+ * closes this level; t->n when missing. */
+static size_t block_next(const struct tmpl *t, size_t i)
+{
+	int depth = 0;
+	for (; i < t->n; i++) {
+		if (!t->v[i].action)
+			continue;
+		const char *a = t->v[i].text;
+		if (opens_block(a))
+			depth++;
+		else if (keyword(a, "end") && depth-- == 0)
+			return i;
+		else if (keyword(a, "else") && depth == 0)
+			return i;
+	}
+	return t->n;
+}
+
+static int render_range(struct tmpl *t, size_t body, const char *rest, json_t *dot,
+			struct vars *vars, struct out *o, size_t *ret_end);
+static int render(struct tmpl *t, size_t i, size_t stop, json_t *dot, struct vars *vars,
+		  struct out *o);
+
+/* Renders the branches of if/with from the block opened at piece i
+ * (keyword already known); *ret_end: the index of its "end". */
+static int render_cond(struct tmpl *t, size_t i, json_t *dot, struct vars *vars,
+		       struct out *o, size_t *ret_end)
+{
+	bool done = false;
+	const char *a = t->v[i].text;
+	for (;;) {
+		bool with = keyword(a, "with"), plain_else = !with && !keyword(a, "if");
+		const char *pipe = plain_else ? NULL : a + (with ? 4 : 2);
+		size_t next = block_next(t, i + 1);
+		if (next >= t->n)
+			return berth_error_set(t->err, EINVAL, "template: unexpected EOF: missing {{end}}");
+		if (!done) {
+			json_t *v = NULL;
+			int r = plain_else ? 0 : eval_full(pipe, dot, vars, t->strict, &v, t->err);
+			if (r < 0)
+				return r;
+			if (plain_else || truth(v)) {
+				r = render(t, i + 1, next, with ? v : dot, vars, o);
+				done = true;
+			}
+			json_decref(v);
+			if (r < 0)
+				return r;
+		}
+		a = t->v[next].text;
+		i = next;
+		if (keyword(a, "end"))
+			break;
+		a += 4; /* "else": maybe "else if …" / "else with …" */
+		while (isspace((unsigned char)*a))
+			a++;
+	}
+	*ret_end = i;
+	return 0;
+}
+
+/* Renders pieces [i, stop). */
+static int render(struct tmpl *t, size_t i, size_t stop, json_t *dot, struct vars *vars,
+		  struct out *o)
+{
+	while (i < stop) {
+		struct piece *pc = &t->v[i];
+		int r;
+		size_t end;
+		if (!pc->action) {
+			out_str(o, pc->text);
+			i++;
+			continue;
+		}
+		if (keyword(pc->text, "if") || keyword(pc->text, "with")) {
+			if ((r = render_cond(t, i, dot, vars, o, &end)) < 0)
+				return r;
+			i = end + 1;
+			continue;
+		}
+		if (keyword(pc->text, "range")) {
+			if ((r = render_range(t, i + 1, pc->text + 5, dot, vars, o, &end)) < 0)
+				return r;
+			i = end + 1;
+			continue;
+		}
+		if (keyword(pc->text, "end") || keyword(pc->text, "else"))
+			return berth_error_set(t->err, EINVAL, "template: unexpected {{%s}}", pc->text);
+		if (pc->text[0] == '/' && pc->text[1] == '*') { /* a comment */
+			i++;
+			continue;
+		}
+		json_t *v = NULL;
+		if ((r = eval_full(pc->text, dot, vars, t->strict, &v, t->err)) < 0)
+			return r;
+		r = v ? print_value(o, v) : out_str(o, "<no value>");
+		json_decref(v);
+		if (r < 0)
+			return r;
+		i++;
+	}
+	return 0;
+}
+
+/* "$k, $v := P", "$v := P" or "P": the variable names (NULL when absent)
+ * and where the pipeline starts. */
+static const char *range_decl(const char *s, char *key, char *val, size_t len)
+{
+	key[0] = val[0] = '\0';
+	const char *assign = strstr(s, ":=");
+	if (!assign)
+		return s;
+	char names[2][64] = {"", ""};
+	int n = 0;
+	for (const char *p = s; p < assign && n < 2;) {
+		while (p < assign && (isspace((unsigned char)*p) || *p == ','))
+			p++;
+		const char *st = p;
+		while (p < assign && !isspace((unsigned char)*p) && *p != ',')
+			p++;
+		if (p > st && (size_t)(p - st) < sizeof(names[0]))
+			snprintf(names[n++], sizeof(names[0]), "%.*s", (int)(p - st), st);
+	}
+	snprintf(n == 2 ? key : val, len, "%s", names[0]);
+	if (n == 2)
+		snprintf(val, len, "%s", names[1]);
+	return assign + 2;
+}
+
+static int range_one(struct tmpl *t, size_t body, size_t stop, json_t *k, json_t *v,
+		     const char *key, const char *val, struct vars *vars, struct out *o)
+{
+	size_t saved = vars->n;
+	if (*key && vars->n < MAX_VARS) {
+		vars->name[vars->n] = key;
+		vars->value[vars->n++] = k;
+	}
+	if (*val && vars->n < MAX_VARS) {
+		vars->name[vars->n] = val;
+		vars->value[vars->n++] = v;
+	}
+	int r = render(t, body, stop, v, vars, o);
+	vars->n = saved;
+	return r;
+}
+
+static int render_range(struct tmpl *t, size_t body, const char *rest, json_t *dot,
+			struct vars *vars, struct out *o, size_t *ret_end)
+{
+	char key[64], val[64];
+	const char *pipe = range_decl(rest, key, val, sizeof(key));
+	size_t mid = block_next(t, body);
+	size_t end = mid < t->n && keyword(t->v[mid].text, "else") ? block_next(t, mid + 1) : mid;
+	if (end >= t->n || !keyword(t->v[end].text, "end"))
+		return berth_error_set(t->err, EINVAL, "template: unexpected EOF: missing {{end}}");
+	_cleanup_json_ json_t *list = NULL;
+	int r = eval_full(pipe, dot, vars, t->strict, &list, t->err);
+	if (r < 0)
+		return r;
+	if (list && !json_is_array(list) && !json_is_object(list) && !json_is_null(list))
+		return berth_error_set(t->err, EINVAL, "template: range can't iterate over %s",
+				       berth_json_kind(list));
+	*ret_end = end;
+	if (!truth(list))
+		return mid != end ? render(t, mid + 1, end, dot, vars, o) : 0;
+	if (json_is_array(list)) {
+		json_t *item;
+		size_t i;
+		json_array_foreach(list, i, item)
+		{
+			_cleanup_json_ json_t *idx = json_integer((json_int_t)i);
+			if ((r = range_one(t, body, mid, idx, item, key, val, vars, o)) < 0)
+				return r;
+		}
+		return 0;
+	}
+	size_t n = json_object_size(list), k = 0;
+	const char **keys = calloc(n ? n : 1, sizeof(*keys));
+	const char *name;
+	json_t *item;
+	if (!keys)
+		return -ENOMEM;
+	json_object_foreach(list, name, item) keys[k++] = name;
+	qsort(keys, n, sizeof(*keys), compare_keys);
+	for (k = 0; k < n && r >= 0; k++) {
+		_cleanup_json_ json_t *kj = json_string(keys[k]);
+		r = range_one(t, body, mid, kj, json_object_get(list, keys[k]), key, val, vars, o);
+	}
+	free(keys);
+	return r;
+}
+
+int template_render(const char *tmpl, json_t *data, bool strict, char **ret,
+		    struct berth_error **err)
+{
+	struct tmpl t = {.strict = strict, .err = err};
+	struct vars vars = {.name = {"$"}, .value = {data}, .n = 1};
+	struct out o = {0};
+	out_str(&o, "");
+	int r = tmpl_parse(tmpl, &t);
+	if (r >= 0)
+		r = render(&t, 0, t.n, data, &vars, &o);
+	for (size_t i = 0; i < t.n; i++)
+		free(t.v[i].text);
+	free(t.v);
+	if (r < 0) {
+		free(o.buf);
+		return r == -ENOMEM ? berth_error_set(err, ENOMEM, "template: out of memory") : r;
 	}
 	*ret = o.buf;
 	return 0;
