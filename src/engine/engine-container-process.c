@@ -226,6 +226,15 @@ int spec_process_build(struct spec_build *b, const char *hostname, json_t **ret,
 		return berth_error_set(
 		    err, EINVAL, "Invalid value %lld, range for oom score adj is [-1000, 1000]",
 		    (long long)json_integer_value(oom));
+	/* HostConfig.ConsoleSize [height, width]: the pty has the client's
+	 * size from the first byte, before any resize can arrive. */
+	json_t *size = json_object_get(b->host, "ConsoleSize");
+	json_int_t rows = json_integer_value(json_array_get(size, 0));
+	json_int_t cols = json_integer_value(json_array_get(size, 1));
+	if (spec_bool(b->body, "Tty") && rows > 0 && cols > 0 && rows <= 0xffff && cols <= 0xffff &&
+	    json_object_set_new(proc, "consoleSize",
+				json_pack("{s:I,s:I}", "height", rows, "width", cols)) < 0)
+		return -ENOMEM;
 	if (json_object_set_new(proc, "terminal", json_boolean(spec_bool(b->body, "Tty"))) < 0 ||
 	    json_object_set(proc, "args", args) < 0 || json_object_set(proc, "env", env) < 0 ||
 	    json_object_set(proc, "user", user) < 0 ||

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -134,6 +135,18 @@ int cmd_create(struct berth_cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* As docker does: with -t on a terminal, the create body carries its size
+ * (HostConfig.ConsoleSize), so the container's pty starts with it. */
+static void console_size_set(struct run_flags *f)
+{
+	struct winsize ws;
+	json_t *hc = json_object_get(f->body, "HostConfig");
+	if (!f->tty || !json_is_object(hc) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 ||
+	    ws.ws_row == 0 || ws.ws_col == 0)
+		return;
+	json_object_set_new(hc, "ConsoleSize", json_pack("[i,i]", ws.ws_row, ws.ws_col));
+}
+
 static int run_container(struct berth_cli *cli, struct run_flags *f)
 {
 	if (f->tty && f->interactive && !f->detach && !isatty(STDIN_FILENO)) {
@@ -142,6 +155,7 @@ static int run_container(struct berth_cli *cli, struct run_flags *f)
 	}
 	_cleanup_error_ struct berth_error *err = NULL;
 	_cleanup_free_ char *id = NULL;
+	console_size_set(f);
 	if (create_container(cli, f, &id, &err) < 0)
 		return run_error("run", err, 125);
 	struct session s = {.prog = "berth", .id = id, .tty = f->tty, .start = true,

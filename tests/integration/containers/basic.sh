@@ -71,6 +71,15 @@ test_run_tty() {
 	assert_eq 0 "$RC" "run -t exit ($OUT)"
 	assert_contains "$OUT" /dev/pts/0 "tty in the container"
 	assert_contains "$OUT" TERM=xterm "TERM"
+	# The pty has the terminal's size from the start (HostConfig.ConsoleSize),
+	# with and without -i. script's stdin stays open: at its EOF script
+	# types a NUL into the terminal, which -i would pass on.
+	local i
+	for i in -t -it; do
+		timeout -s KILL "$ENG_CMD_TIMEOUT" script -qec "stty rows 30 cols 100; $BERTH -H unix://$SOCK run --rm $i $IMG stty size" \
+			/dev/null < <(sleep 10) >"$T/tty.out" 2>&1
+		assert_eq "30 100" "$(tr -d '\r' <"$T/tty.out")" "run $i: the pty's size at start"
+	done
 	# the exit code goes through the pty too
 	b_tty "run --rm -it $IMG sh -c 'exit 4'"
 	assert_eq 4 "$RC" "run -it exit code"
