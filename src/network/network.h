@@ -184,6 +184,9 @@ int net_dns_start(net_dns_lookup_fn lookup, void *userdata, struct net_dns **ret
 int net_dns_listen(struct net_dns *d, struct in_addr ip, struct berth_error **err);
 void net_dns_unlisten(struct net_dns *d, struct in_addr ip);
 void net_dns_stop(struct net_dns *d);
+/* For tests: replaces the upstream resolvers (port 53 of each of ips, at
+ * most 3) read from /etc/resolv.conf. -EINVAL for 0 or more than 3. */
+int net_dns_set_upstreams(struct net_dns *d, const struct in_addr *ips, size_t n);
 DEFINE_CLEANUP_FUNC(struct net_dns *, net_dns_stop)
 
 #endif
