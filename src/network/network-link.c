@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -123,6 +124,21 @@ static int link_set(struct nl *nl, int ifindex, int master, int mtu, bool up)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	if (mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	return nl_do(nl, nlh);
+}
+
+/* Hairpin mode on a bridge port: a container reaching its own published
+ * port goes out of its veth and, DNATed, must come back in the same one. */
+static int port_hairpin(struct nl *nl, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_SETLINK, 0);
+	struct ifinfomsg *ifi = link_hdr(nlh, ifindex);
+
+	ifi->ifi_family = AF_BRIDGE;
+	struct nlattr *nest = mnl_attr_nest_start(nlh, IFLA_PROTINFO | NLA_F_NESTED);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+	mnl_attr_nest_end(nlh, nest);
 	return nl_do(nl, nlh);
 }
 
@@ -483,6 +499,9 @@ static int endpoint_configure(struct nl *nl, const struct net_endpoint_config *c
 	if (r < 0)
 		return berth_error_errno(err, -r, "attach '%s' to bridge '%s'", c->host_ifname,
 					 c->bridge);
+	r = port_hairpin(nl, host_index);
+	if (r < 0)
+		return berth_error_errno(err, -r, "hairpin mode on '%s'", c->host_ifname);
 	r = net_ns_run(c->netns_path, endpoint_inside, &job, err);
 	if (r < 0 && !(err && *err))
 		return berth_error_errno(err, -r, "'%s' in '%s': %s", c->ifname, c->netns_path,
