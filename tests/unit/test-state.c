@@ -10,7 +10,10 @@
  * threads doing read-modify-write transactions on one handle never lose an
  * update; container records: add (-EEXIST for a taken id or name), list
  * newest first, set_state, rename, prefixes, image use counts, delete, and
- * the migration of a v3 database. Meant for ASan/UBSan; exits 0 on
+ * the migration of a v3 database; networks (get by id, prefix or name, a
+ * name winning over a prefix; -EBUSY delete while endpoints exist),
+ * endpoints (-EEXIST for the pair, -EADDRINUSE for the address), volumes,
+ * and the v4 to v5 migration keeping containers. Meant for ASan/UBSan; exits 0 on
  * success, 1 on failure. */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -426,12 +429,194 @@ static void test_migrate_v3(void)
 	_cleanup_state_ struct berth_state *st = open_ok(root);
 	int v = -1;
 	CHECK_INT(0, berth_state_schema_version(st, &v, NULL));
-	CHECK_INT(4, v);
+	CHECK_INT(BERTH_STATE_SCHEMA_VERSION, v);
 	_cleanup_free_ char *id = NULL;
 	CHECK_INT(0, berth_state_tag_get(st, "docker.io/library/busybox:latest", &id, NULL));
 	struct berth_state_container c = container_rec("abc", "x", 1);
 	CHECK_INT(0, berth_state_container_add(st, &c, NULL));
 	container_rec_clear(&c);
+}
+
+static struct berth_state_network network_rec(const char *id, const char *name, int64_t created)
+{
+	return (struct berth_state_network){
+	    .id = (char *)id,
+	    .name = (char *)name,
+	    .created = created,
+	    .config = json_pack("{s:s,s:s}", "Driver", "bridge", "Bridge", "berth1"),
+	};
+}
+
+static struct berth_state_endpoint endpoint_rec(const char *net, const char *ctr,
+					       const char *addr)
+{
+	return (struct berth_state_endpoint){
+	    .network_id = (char *)net,
+	    .container_id = (char *)ctr,
+	    .address = (char *)addr,
+	    .mac = (char *)"02:42:ac:12:00:02",
+	    .config = json_pack("{s:[s]}", "Aliases", "web"),
+	};
+}
+
+static void test_networks(void)
+{
+	_cleanup_free_ char *root = new_root("networks");
+	_cleanup_state_ struct berth_state *st = open_ok(root);
+	struct berth_state_network a = network_rec("abc111", "front", 100);
+	struct berth_state_network b = network_rec("abd222", "back", 200);
+	/* Named like the start of a's id: the name must win. */
+	struct berth_state_network c = network_rec("fff333", "abc", 300);
+	CHECK_INT(0, berth_state_network_add(st, &a, NULL));
+	CHECK_INT(0, berth_state_network_add(st, &b, NULL));
+	CHECK_INT(0, berth_state_network_add(st, &c, NULL));
+	struct berth_state_network dup = network_rec("eee444", "front", 400);
+	CHECK_INT(-EEXIST, berth_state_network_add(st, &dup, NULL));
+
+	_cleanup_(berth_state_network_freep) struct berth_state_network *got = NULL;
+	CHECK_INT(0, berth_state_network_get(st, "abc", &got, NULL));
+	CHECK(got && strcmp(got->id, "fff333") == 0);
+	berth_state_network_free(TAKE_PTR(got));
+	CHECK_INT(0, berth_state_network_get(st, "abc1", &got, NULL));
+	CHECK(got && strcmp(got->name, "front") == 0 &&
+	      strcmp(json_string_value(json_object_get(got->config, "Bridge")), "berth1") == 0);
+	berth_state_network_free(TAKE_PTR(got));
+	CHECK_INT(0, berth_state_network_get(st, "back", &got, NULL));
+	CHECK(got && strcmp(got->id, "abd222") == 0 && got->created == 200);
+	berth_state_network_free(TAKE_PTR(got));
+	CHECK(berth_state_network_get(st, "ab", &got, NULL) < 0); /* ambiguous */
+	berth_state_network_free(TAKE_PTR(got));
+	_cleanup_error_ struct berth_error *err = NULL;
+	CHECK_INT(-ENOENT, berth_state_network_get(st, "nope", &got, &err));
+	CHECK(err && strcmp(err->msg, "network nope not found") == 0);
+
+	_cleanup_(berth_state_network_list_freep) struct berth_state_network **list = NULL;
+	size_t n = 0;
+	CHECK_INT(0, berth_state_network_list(st, &list, &n, NULL));
+	CHECK_INT(3, n);
+	if (n == 3)
+		CHECK_STR("front", list[0]->name); /* oldest first */
+
+	/* Endpoints: one per (network, container), one per address. */
+	struct berth_state_endpoint e1 = endpoint_rec("abc111", "ctr1", "172.18.0.2");
+	struct berth_state_endpoint e2 = endpoint_rec("abc111", "ctr2", "172.18.0.2");
+	struct berth_state_endpoint e3 = endpoint_rec("abd222", "ctr2", "172.18.0.2");
+	struct berth_state_endpoint e4 = endpoint_rec("abc111", "ctr1", "172.18.0.9");
+	CHECK_INT(0, berth_state_endpoint_add(st, &e1, NULL));
+	berth_error_free(TAKE_PTR(err));
+	CHECK_INT(-EADDRINUSE, berth_state_endpoint_add(st, &e2, &err));
+	CHECK(err && strcmp(err->msg, "Address already in use") == 0);
+	CHECK_INT(0, berth_state_endpoint_add(st, &e3, NULL)); /* same address, other network */
+	CHECK_INT(-EEXIST, berth_state_endpoint_add(st, &e4, NULL));
+	e2.address = (char *)"172.18.0.3";
+	CHECK_INT(0, berth_state_endpoint_add(st, &e2, NULL));
+
+	_cleanup_(berth_state_endpoint_list_freep) struct berth_state_endpoint **eps = NULL;
+	CHECK_INT(0, berth_state_endpoint_list(st, "abc111", NULL, &eps, &n, NULL));
+	CHECK_INT(2, n);
+	if (n == 2)
+		CHECK(strcmp(eps[0]->address, "172.18.0.2") == 0 &&
+		      strcmp(eps[1]->container_id, "ctr2") == 0 &&
+		      json_array_size(json_object_get(eps[1]->config, "Aliases")) == 1);
+	berth_state_endpoint_list_free(TAKE_PTR(eps));
+	CHECK_INT(0, berth_state_endpoint_list(st, NULL, "ctr2", &eps, &n, NULL));
+	CHECK_INT(2, n);
+	berth_state_endpoint_list_free(TAKE_PTR(eps));
+	CHECK_INT(0, berth_state_endpoint_list(st, NULL, NULL, &eps, &n, NULL));
+	CHECK_INT(3, n);
+
+	/* A network with endpoints stays. */
+	CHECK_INT(-EBUSY, berth_state_network_delete(st, "abc111", NULL));
+	CHECK_INT(0, berth_state_endpoint_delete(st, "abc111", "ctr1", NULL));
+	CHECK_INT(0, berth_state_endpoint_delete(st, "abc111", "ctr2", NULL));
+	CHECK_INT(-ENOENT, berth_state_endpoint_delete(st, "abc111", "ctr2", NULL));
+	CHECK_INT(0, berth_state_network_delete(st, "abc111", NULL));
+	CHECK_INT(-ENOENT, berth_state_network_delete(st, "abc111", NULL));
+
+	/* What is left survives reopening; the freed address is free. */
+	berth_state_close(TAKE_PTR(st));
+	st = open_ok(root);
+	CHECK_INT(-ENOENT, berth_state_network_get(st, "front", &got, NULL));
+	CHECK_INT(0, berth_state_network_get(st, "back", &got, NULL));
+	CHECK_INT(-ENOENT, berth_state_endpoint_add(st, &e1, NULL)); /* network gone */
+	for (struct berth_state_network *r[] = {&a, &b, &c, &dup}, **p = r;
+	     p < r + ARRAY_SIZE(r); p++)
+		json_decref((*p)->config);
+	for (struct berth_state_endpoint *r[] = {&e1, &e2, &e3, &e4}, **p = r;
+	     p < r + ARRAY_SIZE(r); p++)
+		json_decref((*p)->config);
+}
+
+static void test_volumes(void)
+{
+	_cleanup_free_ char *root = new_root("volumes");
+	_cleanup_state_ struct berth_state *st = open_ok(root);
+	struct berth_state_volume v = {
+	    .name = (char *)"data",
+	    .driver = (char *)"local",
+	    .created = 5,
+	    .labels = json_pack("{s:s}", "app", "web"),
+	    .options = json_pack("{s:s}", "size", "32M"),
+	};
+	struct berth_state_volume anon = {.name = (char *)"0123abcd", .anonymous = true};
+	CHECK_INT(0, berth_state_volume_add(st, &v, NULL));
+	CHECK_INT(-EEXIST, berth_state_volume_add(st, &v, NULL));
+	CHECK_INT(0, berth_state_volume_add(st, &anon, NULL));
+	_cleanup_(berth_state_volume_freep) struct berth_state_volume *got = NULL;
+	CHECK_INT(0, berth_state_volume_get(st, "data", &got, NULL));
+	CHECK(got && strcmp(got->driver, "local") == 0 && got->created == 5 && !got->anonymous &&
+	      strcmp(json_string_value(json_object_get(got->options, "size")), "32M") == 0 &&
+	      strcmp(json_string_value(json_object_get(got->labels, "app")), "web") == 0);
+	berth_state_volume_free(TAKE_PTR(got));
+	CHECK_INT(0, berth_state_volume_get(st, "0123abcd", &got, NULL));
+	CHECK(got && got->anonymous && strcmp(got->driver, "local") == 0 &&
+	      json_object_size(got->labels) == 0);
+	CHECK_INT(-ENOENT, berth_state_volume_get(st, "nope", &got, NULL));
+	_cleanup_(berth_state_volume_list_freep) struct berth_state_volume **list = NULL;
+	size_t n = 0;
+	CHECK_INT(0, berth_state_volume_list(st, &list, &n, NULL));
+	CHECK_INT(2, n);
+	CHECK_INT(0, berth_state_volume_delete(st, "data", NULL));
+	CHECK_INT(-ENOENT, berth_state_volume_delete(st, "data", NULL));
+	json_decref(v.labels);
+	json_decref(v.options);
+}
+
+/* A v4 database with a container gains networks, endpoints and volumes
+ * and keeps the container. */
+static void test_migrate_v4(void)
+{
+	_cleanup_free_ char *root = new_root("v4");
+	CHECK_INT(SQLITE_OK,
+		  raw_exec(root,
+			   "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+			   "INSERT INTO schema_version VALUES (4);"
+			   "CREATE TABLE images (id TEXT PRIMARY KEY NOT NULL, manifest_digest "
+			   "TEXT, media_type TEXT, size INTEGER NOT NULL DEFAULT 0, created "
+			   "INTEGER NOT NULL DEFAULT 0, platform TEXT);"
+			   "CREATE TABLE tags (name TEXT PRIMARY KEY NOT NULL, image_id TEXT NOT "
+			   "NULL REFERENCES images(id) ON DELETE RESTRICT);"
+			   "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+			   "CREATE TABLE repo_digests (name TEXT PRIMARY KEY NOT NULL, image_id "
+			   "TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+			   "CREATE TABLE containers (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT "
+			   "NULL UNIQUE, image_id TEXT NOT NULL, image_name TEXT, created INTEGER "
+			   "NOT NULL DEFAULT 0, config TEXT NOT NULL, state TEXT NOT NULL);"
+			   "INSERT INTO containers VALUES ('c0ffee', 'kept', 'sha256:aa', "
+			   "'busybox', 9, '{}', '{\"Status\":\"exited\"}');"));
+	_cleanup_state_ struct berth_state *st = open_ok(root);
+	int v = -1;
+	CHECK_INT(0, berth_state_schema_version(st, &v, NULL));
+	CHECK_INT(BERTH_STATE_SCHEMA_VERSION, v);
+	_cleanup_(berth_state_container_freep) struct berth_state_container *c = NULL;
+	CHECK_INT(0, berth_state_container_get(st, "c0ffee", &c, NULL));
+	CHECK(c && strcmp(c->name, "kept") == 0 &&
+	      strcmp(json_string_value(json_object_get(c->state, "Status")), "exited") == 0);
+	struct berth_state_network net = network_rec("beef", "n", 1);
+	CHECK_INT(0, berth_state_network_add(st, &net, NULL));
+	json_decref(net.config);
+	struct berth_state_volume vol = {.name = (char *)"vv"};
+	CHECK_INT(0, berth_state_volume_add(st, &vol, NULL));
 }
 
 int main(void)
@@ -448,6 +633,9 @@ int main(void)
 	test_bad_root();
 	test_containers();
 	test_migrate_v3();
+	test_networks();
+	test_volumes();
+	test_migrate_v4();
 	_cleanup_free_ char *cmd = berth_strdup_printf("rm -rf '%s'", tmp_root);
 	if (cmd && system(cmd) != 0)
 		fprintf(stderr, "warning: could not remove %s\n", tmp_root);
