@@ -23,7 +23,8 @@ Podman runs as this machine needs it: --runtime runc
 2. idle memory: one `run -d IMG sleep` each; what runs per container
    besides the container's own process: for berth every process whose
    command line names berthd's run root (the berth-monitor), for podman
-   its conmon. RSS and PSS (smaps_rollup) in KiB; the ratio (target <= 0.5).
+   its conmon. RSS, PSS and USS (private pages, smaps_rollup) in KiB; the
+   ratios (target <= 0.5).
 3. many: M `berth run -d IMG sleep 3600` started by 4 client threads (the
    containers all run at once), then `rm -f` of all in batches of 50.
    Total times, per-container start cost, MemAvailable drop / M, monitor
@@ -210,8 +211,9 @@ def proc_comm(pid):
 
 
 def mem_of(pid):
-    """(RSS KiB, PSS KiB) of pid; (0, 0) when it is gone."""
-    rss = pss = 0
+    """(RSS KiB, PSS KiB, USS KiB) of pid; zeros when it is gone. USS
+    (Private_Clean + Private_Dirty) is what would be freed if it ended."""
+    rss = pss = uss = 0
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
@@ -221,9 +223,11 @@ def mem_of(pid):
             for line in f:
                 if line.startswith("Pss:"):
                     pss = int(line.split()[1])
+                elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    uss += int(line.split()[1])
     except OSError:
         pass
-    return rss, pss
+    return rss, pss, uss
 
 
 def mem_available():
@@ -257,14 +261,15 @@ def idle_memory(name, t, img):
     cid = out.strip().splitlines()[-1]
     time.sleep(1.0)  # let it settle: the monitor's lazy allocations done
     pids = t.per_container_pids(cid)
-    rss = pss = 0
+    rss = pss = uss = 0
     for p in pids:
-        r, s = mem_of(p)
+        r, s, u = mem_of(p)
         rss += r
         pss += s
+        uss += u
     procs = ", ".join("%s(%d)" % (proc_comm(p), p) for p in pids)
     quiet(t.cmd("rm", "-f", cid))
-    return (rss, pss, procs), None
+    return (rss, pss, procs, uss), None
 
 
 def many(name, t, img, m):
@@ -292,7 +297,7 @@ def many(name, t, img, m):
     rss = pss = 0
     pids = set(t.per_container_pids(None))
     for p in pids:
-        r, s = mem_of(p)
+        r, s, _ = mem_of(p)
         rss += r
         pss += s
     t0 = time.perf_counter()
@@ -385,7 +390,8 @@ def main():
                 print("  %-7s %s" % (name, why))
                 continue
             mem[name] = r
-            print("  %-7s RSS %6d KiB  PSS %6d KiB  [%s]" % (name, r[0], r[1], r[2] or "no process"))
+            print("  %-7s RSS %6d KiB  PSS %6d KiB  USS %6d KiB  [%s]" %
+                  (name, r[0], r[1], r[3], r[2] or "no process"))
 
         many_r = {}
         if not args.skip_many:
@@ -415,7 +421,7 @@ def main():
         elif times.get("podman"):
             print("  run --rm true: podman %.1f ms (berth not measured)" % (med(times["podman"]) * 1e3))
         if "berth" in mem and "podman" in mem:
-            for i, what in ((0, "RSS"), (1, "PSS")):
+            for i, what in ((0, "RSS"), (1, "PSS"), (3, "USS")):
                 ratio = mem["berth"][i] / mem["podman"][i] if mem["podman"][i] else float("nan")
                 print("  idle memory %s: berth %d KiB, podman conmon %d KiB: %.2fx (target <= 0.5x) %s" %
                       (what, mem["berth"][i], mem["podman"][i], ratio, "ok" if ratio <= 0.5 else "MISSED"))

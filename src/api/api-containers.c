@@ -15,17 +15,6 @@
 
 #include "api-internal.h"
 
-static struct berth_engine *engine(struct api_request *req)
-{
-	return req->srv->cfg.engine;
-}
-
-static int reply_empty(struct api_reply *reply, unsigned status)
-{
-	reply->status = status;
-	return 0;
-}
-
 /* ---- create, list, inspect ------------------------------------------------------- */
 
 static int handle_create(struct api_request *req, struct api_reply *reply,
@@ -37,7 +26,7 @@ static int handle_create(struct api_request *req, struct api_reply *reply,
 		return r;
 	_cleanup_free_ char *id = NULL;
 	json_t *warnings = NULL;
-	r = berth_engine_container_create(engine(req), api_query(req, "name"), body, &id,
+	r = berth_engine_container_create(api_engine(req), api_query(req, "name"), body, &id,
 					  &warnings, err);
 	/* The docker CLI pulls the image on any 404 from create: only a
 	 * missing image may be one (an unknown user is bad input). */
@@ -62,7 +51,7 @@ static int handle_list(struct api_request *req, struct api_reply *reply, struct 
 	if (r < 0)
 		return r;
 	json_t *list = NULL;
-	r = berth_engine_container_list(engine(req), api_query_bool(req, "all", false), (int)limit,
+	r = berth_engine_container_list(api_engine(req), api_query_bool(req, "all", false), (int)limit,
 					api_query_bool(req, "size", false), filters, &list, err);
 	return r < 0 ? r : api_reply_json(reply, 200, list);
 }
@@ -71,17 +60,16 @@ static int handle_inspect(struct api_request *req, struct api_reply *reply,
 			  struct berth_error **err)
 {
 	json_t *v = NULL;
-	int r = berth_engine_container_inspect(engine(req), req->params[0],
+	int r = berth_engine_container_inspect(api_engine(req), req->params[0],
 					       api_query_bool(req, "size", false), &v, err);
 	return r < 0 ? r : api_reply_json(reply, 200, v);
 }
 
 static int handle_top(struct api_request *req, struct api_reply *reply, struct berth_error **err)
 {
-	const char *ps_args = api_query(req, "ps_args");
 	json_t *v = NULL;
-	int r = berth_engine_container_top(engine(req), req->params[0],
-					   ps_args && *ps_args ? ps_args : NULL, &v, err);
+	int r = berth_engine_container_top(api_engine(req), req->params[0],
+					   api_query_nonempty(req, "ps_args"), &v, err);
 	return r < 0 ? r : api_reply_json(reply, 200, v);
 }
 
@@ -90,8 +78,8 @@ static int handle_top(struct api_request *req, struct api_reply *reply, struct b
 static int handle_start(struct api_request *req, struct api_reply *reply,
 			struct berth_error **err)
 {
-	int r = berth_engine_container_start(engine(req), req->params[0], err);
-	return r < 0 ? r : reply_empty(reply, r == 1 ? 304 : 204);
+	int r = berth_engine_container_start(api_engine(req), req->params[0], err);
+	return r < 0 ? r : api_reply_empty(reply, r == 1 ? 304 : 204);
 }
 
 /* stop and restart's ?t= (seconds; absent: the container's own) and
@@ -103,8 +91,7 @@ static int stop_args(struct api_request *req, const char **ret_signal, int *ret_
 	int r = api_query_int(req, "t", -1, &t, err);
 	if (r < 0)
 		return r;
-	const char *sig = api_query(req, "signal");
-	*ret_signal = sig && *sig ? sig : NULL;
+	*ret_signal = api_query_nonempty(req, "signal");
 	*ret_timeout = t < -1 ? -1 : t > 1000000 ? 1000000 : (int)t;
 	return 0;
 }
@@ -116,8 +103,8 @@ static int handle_stop(struct api_request *req, struct api_reply *reply, struct 
 	int r = stop_args(req, &sig, &timeout, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_container_stop(engine(req), req->params[0], sig, timeout, err);
-	return r < 0 ? r : reply_empty(reply, r == 1 ? 304 : 204);
+	r = berth_engine_container_stop(api_engine(req), req->params[0], sig, timeout, err);
+	return r < 0 ? r : api_reply_empty(reply, r == 1 ? 304 : 204);
 }
 
 static int handle_restart(struct api_request *req, struct api_reply *reply,
@@ -128,16 +115,15 @@ static int handle_restart(struct api_request *req, struct api_reply *reply,
 	int r = stop_args(req, &sig, &timeout, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_container_restart(engine(req), req->params[0], sig, timeout, err);
-	return r < 0 ? r : reply_empty(reply, 204);
+	r = berth_engine_container_restart(api_engine(req), req->params[0], sig, timeout, err);
+	return r < 0 ? r : api_reply_empty(reply, 204);
 }
 
 static int handle_kill(struct api_request *req, struct api_reply *reply, struct berth_error **err)
 {
-	const char *sig = api_query(req, "signal");
-	int r = berth_engine_container_kill(engine(req), req->params[0], sig && *sig ? sig : NULL,
-					    err);
-	return r < 0 ? r : reply_empty(reply, 204);
+	int r = berth_engine_container_kill(api_engine(req), req->params[0],
+					    api_query_nonempty(req, "signal"), err);
+	return r < 0 ? r : api_reply_empty(reply, 204);
 }
 
 static int handle_remove(struct api_request *req, struct api_reply *reply,
@@ -145,23 +131,23 @@ static int handle_remove(struct api_request *req, struct api_reply *reply,
 {
 	if (api_query_bool(req, "link", false))
 		return berth_error_set(err, ENOTSUP, "links are not supported");
-	int r = berth_engine_container_remove(engine(req), req->params[0],
+	int r = berth_engine_container_remove(api_engine(req), req->params[0],
 					      api_query_bool(req, "force", false),
 					      api_query_bool(req, "v", false), err);
-	return r < 0 ? r : reply_empty(reply, 204);
+	return r < 0 ? r : api_reply_empty(reply, 204);
 }
 
 static int handle_pause(struct api_request *req, struct api_reply *reply, struct berth_error **err)
 {
-	int r = berth_engine_container_pause(engine(req), req->params[0], err);
-	return r < 0 ? r : reply_empty(reply, 204);
+	int r = berth_engine_container_pause(api_engine(req), req->params[0], err);
+	return r < 0 ? r : api_reply_empty(reply, 204);
 }
 
 static int handle_unpause(struct api_request *req, struct api_reply *reply,
 			  struct berth_error **err)
 {
-	int r = berth_engine_container_unpause(engine(req), req->params[0], err);
-	return r < 0 ? r : reply_empty(reply, 204);
+	int r = berth_engine_container_unpause(api_engine(req), req->params[0], err);
+	return r < 0 ? r : api_reply_empty(reply, 204);
 }
 
 static int handle_rename(struct api_request *req, struct api_reply *reply,
@@ -170,8 +156,8 @@ static int handle_rename(struct api_request *req, struct api_reply *reply,
 	const char *name = api_query(req, "name");
 	if (!name || !*name)
 		return berth_error_set(err, EINVAL, "new name is required");
-	int r = berth_engine_container_rename(engine(req), req->params[0], name, err);
-	return r < 0 ? r : reply_empty(reply, 204);
+	int r = berth_engine_container_rename(api_engine(req), req->params[0], name, err);
+	return r < 0 ? r : api_reply_empty(reply, 204);
 }
 
 static int handle_update(struct api_request *req, struct api_reply *reply,
@@ -182,7 +168,7 @@ static int handle_update(struct api_request *req, struct api_reply *reply,
 	if (r < 0)
 		return r;
 	json_t *warnings = NULL;
-	r = berth_engine_container_update(engine(req), req->params[0], body, &warnings, err);
+	r = berth_engine_container_update(api_engine(req), req->params[0], body, &warnings, err);
 	if (r < 0)
 		return r;
 	return api_reply_json(reply, 200,
@@ -192,17 +178,7 @@ static int handle_update(struct api_request *req, struct api_reply *reply,
 static int handle_resize(struct api_request *req, struct api_reply *reply,
 			 struct berth_error **err)
 {
-	long long h, w;
-	int r = api_query_int(req, "h", 0, &h, err);
-	if (r >= 0)
-		r = api_query_int(req, "w", 0, &w, err);
-	if (r < 0)
-		return r;
-	if (h < 0 || w < 0 || h > 65535 || w > 65535)
-		return berth_error_set(err, EINVAL, "invalid terminal size %lldx%lld", h, w);
-	r = berth_engine_container_resize(engine(req), req->params[0], (unsigned)h, (unsigned)w,
-					  err);
-	return r < 0 ? r : reply_empty(reply, 200);
+	return api_handle_resize(req, reply, berth_engine_container_resize, err);
 }
 
 static int handle_prune(struct api_request *req, struct api_reply *reply, struct berth_error **err)
@@ -212,7 +188,7 @@ static int handle_prune(struct api_request *req, struct api_reply *reply, struct
 	if (r < 0)
 		return r;
 	json_t *v = NULL;
-	r = berth_engine_container_prune(engine(req), filters, &v, err);
+	r = berth_engine_container_prune(api_engine(req), filters, &v, err);
 	return r < 0 ? r : api_reply_json(reply, 200, v);
 }
 
@@ -268,7 +244,7 @@ static int handle_wait(struct api_request *req, struct api_reply *reply, struct 
 	if (r < 0)
 		return r;
 	struct berth_wait *w = NULL;
-	r = berth_engine_container_wait_begin(engine(req), req->params[0], cond, &w, err);
+	r = berth_engine_container_wait_begin(api_engine(req), req->params[0], cond, &w, err);
 	if (r < 0)
 		return r;
 	return api_reply_stream(reply, "application/json", false, wait_stream, w, wait_free, err);

@@ -15,11 +15,6 @@
 
 #include "api-internal.h"
 
-static struct berth_engine *engine(struct api_request *req)
-{
-	return req->srv->cfg.engine;
-}
-
 /* ---- attach ------------------------------------------------------------------ */
 
 static int handle_attach(struct api_request *req, struct api_reply *reply,
@@ -33,7 +28,7 @@ static int handle_attach(struct api_request *req, struct api_reply *reply,
 	    .stream = api_query_bool(req, "stream", false),
 	};
 	bool tty = false;
-	int r = berth_engine_container_tty(engine(req), req->params[0], &tty, err);
+	int r = berth_engine_container_tty(api_engine(req), req->params[0], &tty, err);
 	if (r < 0)
 		return r;
 	_cleanup_(api_hijack_freep) struct api_hijack *h = NULL;
@@ -41,7 +36,7 @@ static int handle_attach(struct api_request *req, struct api_reply *reply,
 	r = api_hijack_new(req, &h, &engine_fd, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_container_attach(engine(req), req->params[0], engine_fd, &o, err);
+	r = berth_engine_container_attach(api_engine(req), req->params[0], engine_fd, &o, err);
 	if (r < 0)
 		return r;
 	return api_reply_hijack(req, reply, TAKE_PTR(h), tty, err);
@@ -57,7 +52,7 @@ static int handle_exec_create(struct api_request *req, struct api_reply *reply,
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *id = NULL;
-	r = berth_engine_exec_create(engine(req), req->params[0], body, &id, err);
+	r = berth_engine_exec_create(api_engine(req), req->params[0], body, &id, err);
 	if (r < 0)
 		return r;
 	return api_reply_json(reply, 201, json_pack("{s:s}", "Id", id));
@@ -74,18 +69,15 @@ static int handle_exec_start(struct api_request *req, struct api_reply *reply,
 	bool tty = json_is_true(json_object_get(body, "Tty"));
 	const char *id = req->params[0];
 	if (detach) {
-		r = berth_engine_exec_start(engine(req), id, true, -1, err);
-		if (r < 0)
-			return r;
-		reply->status = 200;
-		return 0;
+		r = berth_engine_exec_start(api_engine(req), id, true, -1, err);
+		return r < 0 ? r : api_reply_empty(reply, 200);
 	}
 	_cleanup_(api_hijack_freep) struct api_hijack *h = NULL;
 	_cleanup_close_ int engine_fd = -1;
 	r = api_hijack_new(req, &h, &engine_fd, err);
 	if (r < 0)
 		return r;
-	r = berth_engine_exec_start(engine(req), id, false, engine_fd, err);
+	r = berth_engine_exec_start(api_engine(req), id, false, engine_fd, err);
 	if (r < 0)
 		return r;
 	return api_reply_hijack(req, reply, TAKE_PTR(h), tty, err);
@@ -94,26 +86,14 @@ static int handle_exec_start(struct api_request *req, struct api_reply *reply,
 static int handle_exec_resize(struct api_request *req, struct api_reply *reply,
 			      struct berth_error **err)
 {
-	long long h, w;
-	int r = api_query_int(req, "h", 0, &h, err);
-	if (r >= 0)
-		r = api_query_int(req, "w", 0, &w, err);
-	if (r < 0)
-		return r;
-	if (h < 0 || w < 0 || h > 65535 || w > 65535)
-		return berth_error_set(err, EINVAL, "invalid terminal size %lldx%lld", h, w);
-	r = berth_engine_exec_resize(engine(req), req->params[0], (unsigned)h, (unsigned)w, err);
-	if (r < 0)
-		return r;
-	reply->status = 200;
-	return 0;
+	return api_handle_resize(req, reply, berth_engine_exec_resize, err);
 }
 
 static int handle_exec_inspect(struct api_request *req, struct api_reply *reply,
 			       struct berth_error **err)
 {
 	json_t *v = NULL;
-	int r = berth_engine_exec_inspect(engine(req), req->params[0], &v, err);
+	int r = berth_engine_exec_inspect(api_engine(req), req->params[0], &v, err);
 	return r < 0 ? r : api_reply_json(reply, 200, v);
 }
 

@@ -84,6 +84,8 @@ extern const struct api_route api_container_stream_routes[];
 extern const struct api_route api_container_file_routes[];
 extern const struct api_route api_exec_routes[];
 extern const struct api_route api_event_routes[];
+extern const struct api_route api_network_routes[];
+extern const struct api_route api_volume_routes[];
 
 /* api-transfer.c */
 /* On a request's first call: for bodies that are tars (POST /images/load,
@@ -126,6 +128,20 @@ int api_query_time_ns(struct api_request *req, const char *key, int64_t *ret,
  * allow_empty, else -EINVAL. Caller owns *ret. */
 int api_body_json(struct api_request *req, bool allow_empty, json_t **ret,
 		  struct berth_error **err);
+
+/* api-params.c */
+/* The engine a request is for. */
+struct berth_engine *api_engine(struct api_request *req);
+/* A query argument that is present and not empty, or NULL. */
+const char *api_query_nonempty(struct api_request *req, const char *key);
+/* A reply with status and no body; returns 0. */
+int api_reply_empty(struct api_reply *reply, unsigned status);
+/* POST /containers/{id}/resize and /exec/{id}/resize: ?h=&w= (absent: 0;
+ * -EINVAL outside 0..65535) handed to the engine's resize of params[0]. */
+typedef int (*api_resize_fn)(struct berth_engine *e, const char *id, unsigned height,
+			     unsigned width, struct berth_error **err);
+int api_handle_resize(struct api_request *req, struct api_reply *reply, api_resize_fn resize,
+		      struct berth_error **err);
 
 /* api-stream.c: streamed replies (pull progress, push, save). fn runs in
  * a worker thread and writes the body through the stream; the request

@@ -8,8 +8,8 @@
  * client prints. The query and body helpers every handler shares are
  * here too. api-server.c calls api_dispatch for each request; the handlers
  * live in api-system.c, api-images.c, api-transfer.c, api-containers.c,
- * api-container-streams.c, api-container-files.c, api-exec.c and
- * api-events.c. */
+ * api-container-streams.c, api-container-files.c, api-exec.c,
+ * api-events.c, api-networks.c and api-volumes.c. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +47,8 @@ static const struct api_route *const route_tables[] = {
     api_container_file_routes,
     api_exec_routes,
     api_event_routes,
+    api_network_routes,
+    api_volume_routes,
 };
 
 /* ---- replies ------------------------------------------------------------- */

@@ -240,7 +240,7 @@ static json_t *info_daemon(struct berth_api_server *srv, int64_t images)
 	return json_pack(
 	    "{s:s, s:i, s:i, s:i, s:i, s:I, s:s, s:[], s:s, s:s, s:s, s:s, s:{s:{s:s}},"
 	    " s:[s], s:b, s:b, s:b, s:I, s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:[],"
-	    " s:{s:[], s:[], s:n, s:[]}}",
+	    " s:{s:[s], s:[s,s,s], s:n, s:[]}}",
 	    "ID", srv->engine_id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0,
 	    "ContainersStopped", 0, "Images", (json_int_t)images, "Driver", "overlay2",
 	    "DriverStatus", "DockerRootDir", srv->cfg.root, "ServerVersion", srv->cfg.version,
@@ -251,7 +251,7 @@ static json_t *info_daemon(struct berth_api_server *srv, int64_t images)
 	    (json_int_t)count_dir("/proc/self/task"), "SystemTime", now, "LoggingDriver",
 	    "json-file", "NEventsListener", 0, "IndexServerAddress", "https://index.docker.io/v1/",
 	    "Isolation", "", "InitBinary", "", "HttpProxy", "", "Labels", "Plugins", "Volume",
-	    "Network", "Authorization", "Log");
+	    "local", "Network", "bridge", "host", "null", "Authorization", "Log");
 }
 
 /* The parts that describe the host. */

@@ -171,31 +171,6 @@ static int layer_make(struct berth_engine *e, const char *id, char **ret_blob, i
 
 /* ---- config and manifest ------------------------------------------------------- */
 
-static int read_blob_json(struct berth_engine *e, const char *digest, json_t **ret,
-			  struct berth_error **err)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	int r = image_store_read(e->store, digest, &data, &len, err);
-	if (r < 0)
-		return r;
-	json_error_t jerr;
-	*ret = json_loadb(data, len, 0, &jerr);
-	if (!*ret)
-		return berth_error_set(err, EBADMSG, "blob %s: not JSON: %s", digest, jerr.text);
-	return 0;
-}
-
-static int put_json(struct berth_engine *e, json_t *doc, char **ret_digest, size_t *ret_len,
-		    struct berth_error **err)
-{
-	_cleanup_free_ char *s = json_dumps(doc, JSON_COMPACT);
-	if (!s)
-		return -ENOMEM;
-	*ret_len = strlen(s);
-	return image_store_put(e->store, s, *ret_len, ret_digest, err);
-}
-
 struct commit_args {
 	const struct berth_state_container *c;
 	const char *comment, *author;
@@ -279,20 +254,20 @@ static int commit_documents(struct berth_engine *e, const struct commit_args *a,
 	if (r >= 0 && !img->manifest_digest)
 		r = berth_error_set(err, ENOENT, "image %s has no manifest", img->id);
 	if (r >= 0)
-		r = read_blob_json(e, img->id, &base_cfg, err);
+		r = transfer_blob_json_read(e, img->id, &base_cfg, err);
 	if (r >= 0)
-		r = read_blob_json(e, img->manifest_digest, &base_manifest, err);
+		r = transfer_blob_json_read(e, img->manifest_digest, &base_manifest, err);
 	if (r < 0)
 		return r;
-	size_t config_len = 0, manifest_len = 0;
+	size_t config_len = 0;
 	if (!(cfg = commit_config(base_cfg, a)))
 		return -ENOMEM;
-	if ((r = put_json(e, cfg, &config_digest, &config_len, err)) < 0)
+	if ((r = transfer_blob_json_put(e, cfg, &config_digest, &config_len, err)) < 0)
 		return r;
 	m = commit_manifest(base_manifest, config_digest, config_len, blob, blob_size);
 	if (!m)
 		return -ENOMEM;
-	if ((r = put_json(e, m, ret_manifest, &manifest_len, err)) < 0)
+	if ((r = transfer_blob_json_put(e, m, ret_manifest, NULL, err)) < 0)
 		return r;
 	*ret_config = TAKE_PTR(config_digest);
 	return 0;

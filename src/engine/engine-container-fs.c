@@ -7,9 +7,8 @@
  * upper/ dir, mounted for the call under <run_root>/tmp and undone on every
  * path. Paths given by the user are resolved as if that directory were "/"
  * (berth_path_open_in_root): a symlink in the container never leads to a
- * host file. The tree walk that writes tars (shared with commit, through
- * engine-container-fs.h) opens every entry relative to its parent's fd
- * without following links. Unpacking a tar into the container reuses the
+ * host file. The tree walk that writes tars is engine-container-tar.c's
+ * (shared with commit). Unpacking a tar into the container reuses the
  * image layer's hardened unpacker. `diff` needs no mount: it reads upper/
  * against the lower dirs as Docker's overlay driver does. The lifecycle
  * (engine-container.c) provides the record, the lock and the pid; the API's
@@ -25,13 +24,12 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine-container-fs.h"
 #include "engine-transfer.h"
-#include "image/image-internal.h"
+#include "image/image.h"
 
 #define FS_BUF (128 * 1024)
 
@@ -279,237 +277,6 @@ int berth_engine_container_stat_path(struct berth_engine *e, const char *name, c
 	return r < 0 ? berth_error_errno(err, -r, "stat %s", path) : 0;
 }
 
-/* Mount points the runtime creates in upper/ when the image lacks them:
- * the binds of hosts, hostname and resolv.conf. Docker keeps these in an
- * "init" layer below the container's own, so they are in no diff and no
- * committed image; here they are left out when they are still the empty
- * files the runtime made. name is relative ("etc/hosts") or absolute. */
-static bool is_init_mount_point(const char *name, const struct stat *st)
-{
-	static const char *const paths[] = {"etc/hosts", "etc/hostname", "etc/resolv.conf",
-					    "etc/mtab", ".dockerenv"};
-	if (!S_ISREG(st->st_mode) || st->st_size != 0)
-		return false;
-	name += strspn(name, "/");
-	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
-		if (strcmp(name, paths[i]) == 0)
-			return true;
-	return false;
-}
-
-/* ---- writing tars ------------------------------------------------------------ */
-
-struct fs_tar {
-	struct archive *a;
-	struct archive_entry_linkresolver *links;
-	unsigned flags;
-	berth_write_fn write_fn;
-	void *userdata;
-	int write_error; /* what write_fn returned, when it failed */
-	char *buf;
-	struct berth_error **err;
-};
-
-static la_ssize_t tar_write_cb(struct archive *a, void *data, const void *buf, size_t len)
-{
-	struct fs_tar *t = data;
-	int r = t->write_fn(t->userdata, buf, len);
-	if (r < 0) {
-		t->write_error = r;
-		archive_set_error(a, -r, "write: %s", strerror(-r));
-		return -1;
-	}
-	return (la_ssize_t)len;
-}
-
-static int tar_fail(struct fs_tar *t, const char *arcname)
-{
-	if (t->write_error)
-		return t->write_error;
-	return berth_error_set(t->err, EIO, "tar '%s': %s", arcname, archive_error_string(t->a));
-}
-
-static int tar_add(struct fs_tar *t, int fd, const char *arcname, bool top);
-
-/* An empty regular file: whiteouts and opaque markers of a layer. */
-static int tar_marker(struct fs_tar *t, const char *arcname, const struct stat *like)
-{
-	struct archive_entry *e = archive_entry_new();
-	if (!e)
-		return -ENOMEM;
-	archive_entry_set_pathname(e, arcname);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0);
-	archive_entry_set_size(e, 0);
-	archive_entry_set_mtime(e, like->st_mtim.tv_sec, like->st_mtim.tv_nsec);
-	int r = archive_write_header(t->a, e);
-	archive_entry_free(e);
-	return r < ARCHIVE_WARN ? tar_fail(t, arcname) : 0;
-}
-
-static char *child_name(const char *arcname, const char *name)
-{
-	return *arcname ? berth_strdup_printf("%s/%s", arcname, name) : strdup(name);
-}
-
-static bool skip_contents(struct fs_tar *t, const char *arcname)
-{
-	return (t->flags & FS_TAR_EXPORT) &&
-	       (strcmp(arcname, "proc") == 0 || strcmp(arcname, "sys") == 0 ||
-		strcmp(arcname, "dev") == 0);
-}
-
-static bool is_opaque(int fd)
-{
-	char proc[BERTH_FD_PATH_MAX], v[2];
-	ssize_t n = getxattr(berth_fd_path(fd, proc, sizeof(proc)), "trusted.overlay.opaque", v,
-			     sizeof(v));
-	return n == 1 && v[0] == 'y';
-}
-
-static int tar_children(struct fs_tar *t, int fd, const char *arcname)
-{
-	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return berth_error_errno(t->err, errno, "read directory '%s'", arcname);
-	}
-	int r = 0;
-	struct dirent *de;
-	while (r >= 0 && (de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		_cleanup_free_ char *child = child_name(arcname, de->d_name);
-		_cleanup_close_ int cfd =
-		    openat(dirfd(d), de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (!child)
-			r = -ENOMEM;
-		else if (cfd < 0)
-			r = errno == ENOENT ? 0 : berth_error_errno(t->err, errno, "open '%s'", child);
-		else
-			r = tar_add(t, cfd, child, false);
-	}
-	closedir(d);
-	return r;
-}
-
-static int tar_data(struct fs_tar *t, int fd, const char *arcname)
-{
-	char proc[BERTH_FD_PATH_MAX];
-	_cleanup_close_ int rfd = open(berth_fd_path(fd, proc, sizeof(proc)), O_RDONLY | O_CLOEXEC);
-	if (rfd < 0)
-		return berth_error_errno(t->err, errno, "open '%s'", arcname);
-	ssize_t n;
-	while ((n = read(rfd, t->buf, FS_BUF)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return berth_error_errno(t->err, errno, "read '%s'", arcname);
-		if (archive_write_data(t->a, t->buf, n) < 0)
-			return tar_fail(t, arcname);
-	}
-	return 0;
-}
-
-/* Fills e from st and fd; returns 1 for a layer whiteout (written as a
- * marker instead). */
-static int tar_entry_fill(struct fs_tar *t, struct archive_entry *e, int fd,
-			  const struct stat *st, const char *arcname)
-{
-	if ((t->flags & FS_TAR_LAYER) && S_ISCHR(st->st_mode) && st->st_rdev == 0)
-		return 1;
-	archive_entry_copy_stat(e, st);
-	archive_entry_set_pathname(e, arcname);
-	if (S_ISLNK(st->st_mode)) {
-		char target[PATH_MAX];
-		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
-		if (n < 0)
-			return berth_error_errno(t->err, errno, "readlink '%s'", arcname);
-		target[n] = '\0';
-		archive_entry_set_symlink(e, target);
-	}
-	return 0;
-}
-
-static char *whiteout_name(const char *arcname, const char *prefix)
-{
-	const char *slash = strrchr(arcname, '/');
-	if (!slash)
-		return berth_strdup_printf("%s%s", prefix, arcname);
-	return berth_strdup_printf("%.*s/%s%s", (int)(slash - arcname), arcname, prefix, slash + 1);
-}
-
-static int tar_add(struct fs_tar *t, int fd, const char *arcname, bool top)
-{
-	struct stat st;
-	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		return berth_error_errno(t->err, errno, "stat '%s'", arcname);
-	if (top && !*arcname) /* only the children of the top directory */
-		return S_ISDIR(st.st_mode) ? tar_children(t, fd, "") : 0;
-	if ((t->flags & FS_TAR_LAYER) && is_init_mount_point(arcname, &st))
-		return 0;
-	struct archive_entry *e = archive_entry_new(), *spare = NULL;
-	if (!e)
-		return -ENOMEM;
-	int r = tar_entry_fill(t, e, fd, &st, arcname);
-	if (r == 1) {
-		archive_entry_free(e);
-		_cleanup_free_ char *wh = whiteout_name(arcname, ".wh.");
-		return wh ? tar_marker(t, wh, &st) : -ENOMEM;
-	}
-	if (r >= 0 && !S_ISDIR(st.st_mode) && st.st_nlink > 1)
-		archive_entry_linkify(t->links, &e, &spare);
-	if (!e) { /* deferred by the resolver: not with tar formats */
-		archive_entry_free(spare);
-		return r;
-	}
-	if (r >= 0 && archive_write_header(t->a, e) < ARCHIVE_WARN)
-		r = tar_fail(t, arcname);
-	bool data = r >= 0 && S_ISREG(st.st_mode) && archive_entry_size(e) > 0;
-	archive_entry_free(e);
-	archive_entry_free(spare);
-	if (data)
-		r = tar_data(t, fd, arcname);
-	if (r < 0 || !S_ISDIR(st.st_mode) || skip_contents(t, arcname))
-		return r;
-	if ((t->flags & FS_TAR_LAYER) && is_opaque(fd)) {
-		_cleanup_free_ char *opq = child_name(arcname, ".wh..wh..opq");
-		r = opq ? tar_marker(t, opq, &st) : -ENOMEM;
-		if (r < 0)
-			return r;
-	}
-	return tar_children(t, fd, arcname);
-}
-
-int engine_fs_tar_write(int fd, const char *arcname, unsigned flags, berth_write_fn write_fn,
-			void *userdata, struct berth_error **err)
-{
-	struct fs_tar t = {.flags = flags, .write_fn = write_fn, .userdata = userdata, .err = err};
-	t.a = archive_write_new();
-	t.links = archive_entry_linkresolver_new();
-	t.buf = malloc(FS_BUF);
-	int r = t.a && t.links && t.buf ? 0 : -ENOMEM;
-	if (r >= 0 && (archive_write_set_format_pax_restricted(t.a) != ARCHIVE_OK ||
-		       ((flags & FS_TAR_GZIP) && archive_write_add_filter_gzip(t.a) != ARCHIVE_OK) ||
-		       archive_write_set_bytes_in_last_block(t.a, 1) != ARCHIVE_OK ||
-		       archive_write_open2(t.a, &t, NULL, tar_write_cb, NULL, NULL) != ARCHIVE_OK))
-		r = tar_fail(&t, arcname);
-	if (r >= 0) {
-		archive_entry_linkresolver_set_strategy(t.links, archive_format(t.a));
-		r = tar_add(&t, fd, arcname, true);
-	}
-	if (r >= 0 && archive_write_close(t.a) != ARCHIVE_OK)
-		r = tar_fail(&t, arcname);
-	if (t.links)
-		archive_entry_linkresolver_free(t.links);
-	if (t.a)
-		archive_write_free(t.a);
-	free(t.buf);
-	return r == -EPIPE ? 0 : r;
-}
-
 /* ---- docker cp, export ----------------------------------------------------------- */
 
 int berth_engine_container_archive_get(struct berth_engine *e, const char *name,
@@ -736,7 +503,7 @@ static int change_add(struct changes *ch, const char *path, int kind)
 
 static int change_kind(struct changes *ch, int fd, const struct stat *st, const char *rel)
 {
-	if (is_whiteout(st) || (S_ISDIR(st->st_mode) && is_opaque(fd)))
+	if (is_whiteout(st) || (S_ISDIR(st->st_mode) && engine_fs_is_opaque(fd)))
 		return CHANGE_DELETE;
 	struct stat lst;
 	if (!lower_stat(ch, rel, &lst))
@@ -758,7 +525,7 @@ static int changes_visit(struct changes *ch, int dfd, const char *name, const ch
 		return errno == ENOENT ? 0 : -errno;
 	int kind = change_kind(ch, fd, &st, rel);
 	int r = 0;
-	if (kind == CHANGE_ADD && is_init_mount_point(rel, &st))
+	if (kind == CHANGE_ADD && engine_fs_is_init_mount_point(rel, &st))
 		return 0;
 	if (kind >= 0 && S_ISDIR(st.st_mode))
 		json_object_set_new(ch->changed_dirs, rel, json_true());

@@ -1,8 +1,10 @@
-/* engine-container-fs.h - the tar writer engine-container-fs.c shares with
- * engine-container-commit.c. Not a public header. */
+/* engine-container-fs.h - the tar writer (engine-container-tar.c) that
+ * engine-container-fs.c and engine-container-commit.c share, and the
+ * helpers they have in common. Not a public header. */
 #ifndef BERTH_ENGINE_CONTAINER_FS_H
 #define BERTH_ENGINE_CONTAINER_FS_H
 
+#include <sys/stat.h>
 #include <time.h>
 
 #include "engine-internal.h"
@@ -26,6 +28,15 @@ enum {
  * that fails with -EPIPE ends the walk with 0 (the client left). Blocks. */
 int engine_fs_tar_write(int fd, const char *arcname, unsigned flags, berth_write_fn write_fn,
 			void *userdata, struct berth_error **err);
+
+/* Whether name ("etc/hosts" or "/etc/hosts") with st is one of the empty
+ * mount points the runtime creates in upper/ (hosts, hostname,
+ * resolv.conf, mtab, .dockerenv), which no diff or layer shows. */
+bool engine_fs_is_init_mount_point(const char *name, const struct stat *st);
+
+/* Whether the directory at fd (any fd, O_PATH too) is an overlay opaque
+ * one (xattr trusted.overlay.opaque=y): what was below it is hidden. */
+bool engine_fs_is_opaque(int fd);
 
 /* RFC 3339 with nanoseconds in UTC, trailing zeros dropped as Go's
  * RFC3339Nano ("2024-05-01T10:00:00.5Z"); buf of at least 40 bytes. */

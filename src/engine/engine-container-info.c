@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "engine-container-life.h"
+#include "engine-net.h"
+#include "engine-volume.h"
 
 json_t *engine_state_public(json_t *state)
 {
@@ -129,16 +131,6 @@ static json_t *graph_driver(struct berth_engine *e, const struct berth_state_con
 			 lower, "MergedDir", merged, "UpperDir", upper, "WorkDir", work);
 }
 
-static json_t *network_settings(void)
-{
-	return json_pack("{s:s,s:s,s:b,s:{},s:s,s:n,s:n,s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:{}}",
-			 "Bridge", "", "SandboxID", "", "HairpinMode", 0, "Ports",
-			 "SandboxKey", "", "SecondaryIPAddresses", "SecondaryIPv6Addresses",
-			 "EndpointID", "", "Gateway", "", "GlobalIPv6PrefixLen", 0, "IPAddress",
-			 "", "IPPrefixLen", 0, "IPv6Gateway", "", "MacAddress", "",
-			 "LinkLocalIPv6Address", "", "Networks");
-}
-
 static bool log_none(const struct berth_state_container *c)
 {
 	const char *t = json_string_value(json_object_get(
@@ -177,11 +169,13 @@ int berth_engine_container_inspect(struct berth_engine *e, const char *name, boo
 	    "Platform", "linux", "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "",
 	    "ExecIDs", "HostConfig", json_object_get(doc, "HostConfig"), "GraphDriver",
 	    graph_driver(e, c), "Mounts", "Config", json_object_get(doc, "Config"),
-	    "NetworkSettings", network_settings());
+	    "NetworkSettings", engine_container_net_settings(e, c));
 	if (!j)
 		return berth_error_set(err, ENOMEM, "inspect %s", c->id);
 	_cleanup_json_ json_t *paths = inspect_paths(e, c);
 	json_object_update(j, paths);
+	/* Docker's MountPoints: volumes, binds and --mount tmpfs. */
+	json_object_set_new(j, "Mounts", engine_container_mount_points(e, c));
 	if (size) {
 		json_object_set_new(j, "SizeRw", json_integer(size_rw(e, c->id)));
 		json_object_set_new(j, "SizeRootFs", json_integer(size_rootfs(e, c)));
@@ -269,6 +263,18 @@ static char *command_line(json_t *doc)
 	return out;
 }
 
+/* ps's Ports (Docker's list form) and NetworkSettings.Networks. */
+static void summary_network(struct berth_engine *e, const struct berth_state_container *c,
+			    json_t *j)
+{
+	_cleanup_json_ json_t *ns = engine_container_net_settings(e, c);
+	json_t *networks = json_object_get(ns, "Networks");
+	json_object_set_new(j, "Ports", engine_container_ports_list(json_object_get(ns, "Ports")));
+	if (networks)
+		json_object_set_new(json_object_get(j, "NetworkSettings"), "Networks",
+				    json_incref(networks));
+}
+
 static json_t *summary(struct berth_engine *e, const struct berth_state_container *c, bool size)
 {
 	json_t *doc = c->config;
@@ -287,6 +293,10 @@ static json_t *summary(struct berth_engine *e, const struct berth_state_containe
 	    json_string_value(json_object_get(c->state, "Status")), "Status", status,
 	    "HostConfig", "NetworkMode", mode ? mode : "default", "NetworkSettings", "Networks",
 	    "Mounts");
+	if (j)
+		json_object_set_new(j, "Mounts", engine_container_mount_points(e, c));
+	if (j)
+		summary_network(e, c, j);
 	if (j && size)
 		json_object_set_new(j, "SizeRw", json_integer(size_rw(e, c->id)));
 	return j;

@@ -5,15 +5,20 @@
  * hosts, hostname and resolv.conf bound in, then what the user asked for:
  * --tmpfs, -v /host:/path[:opts] (HostConfig.Binds), --mount type=bind|tmpfs
  * (HostConfig.Mounts) and --init's binary. A user mount on a default's
- * destination replaces the default; user mounts go parents first. Named
- * and anonymous volumes come with a later issue and are refused. Also the
+ * destination replaces the default; user mounts go parents first. Volumes
+ * arrive named (engine-volume-container.c made them and rewrote the body):
+ * each is a bind of the volume's _data, or of a subpath resolved inside
+ * it. Destinations stay paths: the runtime resolves each inside the
+ * rootfs without following symlinks out of it (runtime-mount.c). Also the
  * masked and read-only /proc and /sys paths. Devices are in
  * engine-container-devices.c. Called by engine_spec_build. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine-spec.h"
+#include "storage/storage.h"
 
 #define SHM_SIZE_DEFAULT (64LL * 1024 * 1024)
 #define INIT_PATH_IN_CONTAINER "/sbin/berth-init"
@@ -116,9 +121,54 @@ static int not_absolute(const char *type, const char *dest, struct berth_error *
 			       type, dest ? dest : "");
 }
 
-static int volumes_unsupported(const char *what, struct berth_error **err)
+/* subpath of the volume at data, resolved inside it (no symlink or ".."
+ * leaves it), as the real path the runtime binds. */
+static int volume_subpath(const char *data, const char *sub, char **ret, struct berth_error **err)
 {
-	return berth_error_set(err, ENOTSUP, "volumes are not supported yet: '%s'", what);
+	_cleanup_error_ struct berth_error *lerr = NULL;
+	_cleanup_close_ int fd = storage_open_in_root(data, sub, false, &lerr);
+	if (fd < 0)
+		return berth_error_set(err, fd == -ENOENT ? ENOENT : -fd,
+				       "invalid mount config for type \"volume\": cannot access "
+				       "subpath '%s': %s",
+				       sub, lerr ? lerr->msg : strerror(-fd));
+	char link[BERTH_FD_PATH_MAX], buf[4096];
+	ssize_t n = readlink(berth_fd_path(fd, link, sizeof(link)), buf, sizeof(buf) - 1);
+	if (n < 0)
+		return berth_error_errno(err, errno, "subpath '%s'", sub);
+	buf[n] = '\0';
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A named volume: an rbind of its _data (or a subpath of it). Anonymous
+ * ones were named at create; one without a name here was not. */
+static int add_volume(struct spec_build *b, const char *name, const char *dest, bool ro,
+		      const char *sub, json_t *list, struct berth_error **err)
+{
+	if (!name || !*name)
+		return berth_error_set(err, EINVAL,
+				       "invalid mount config for type \"volume\": the anonymous "
+				       "volume on '%s' was not created",
+				       dest);
+	int r = storage_volume_name_check(name, err);
+	if (r < 0)
+		return r;
+	if (!b->in->volumes_dir)
+		return berth_error_set(err, EINVAL, "volume %s: no volumes directory", name);
+	_cleanup_free_ char *data = storage_volume_data_path(b->in->volumes_dir, name);
+	_cleanup_free_ char *src = NULL;
+	struct stat st;
+	if (!data)
+		return -ENOMEM;
+	if (stat(data, &st) < 0 || !S_ISDIR(st.st_mode))
+		return berth_error_set(err, ENOENT, "get %s: no such volume", name);
+	if (sub && *sub && (r = volume_subpath(data, sub, &src, err)) < 0)
+		return r;
+	return add_user_mount(
+	    list,
+	    mount_new(dest, "bind", src ? src : data, ro ? "rbind,rprivate,ro" : "rbind,rprivate"),
+	    err);
 }
 
 /* --tmpfs /path[:opts] arrives as {"/path": "opts"}. */
@@ -168,26 +218,30 @@ static int bind_options(const char *mode, char **ret, struct berth_error **err)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* -v /host:/path[:mode]: Docker creates a missing host directory. */
-static int add_bind(const char *spec, json_t *list, struct berth_error **err)
+/* -v /host:/path[:mode]: Docker creates a missing host directory. A
+ * NAME:/path[:mode] is a named volume (the create hook moves those to
+ * Mounts; a body built elsewhere may still have them here). */
+static int add_bind(struct spec_build *b, const char *spec, json_t *list, struct berth_error **err)
 {
 	_cleanup_free_ char *copy = strdup(spec), *dest = NULL, *opts = NULL;
 	if (!copy)
 		return -ENOMEM;
 	char *src = copy, *dst = strchr(copy, ':'), *mode = NULL;
-	if (!dst || src[0] != '/')
-		return volumes_unsupported(spec, err);
+	if (!dst)
+		return add_volume(b, NULL, spec, false, NULL, list, err);
 	*dst++ = '\0';
 	if ((mode = strchr(dst, ':')))
 		*mode++ = '\0';
 	if (!(dest = clean_dest(dst)))
-		return not_absolute("bind", dst, err);
+		return not_absolute(src[0] == '/' ? "bind" : "volume", dst, err);
 	if (strcmp(dest, "/") == 0)
 		return berth_error_set(err, EINVAL,
 				       "invalid specification: destination can't be '/'");
 	int r = bind_options(mode, &opts, err);
 	if (r < 0)
 		return r;
+	if (src[0] != '/')
+		return add_volume(b, src, dest, strstr(opts, ",ro") != NULL, NULL, list, err);
 	struct stat st;
 	if (stat(src, &st) < 0 && (r = berth_mkdir_p(src, 0755)) < 0)
 		return berth_error_errno(err, -r, "error while creating mount source path '%s'",
@@ -196,18 +250,21 @@ static int add_bind(const char *spec, json_t *list, struct berth_error **err)
 }
 
 /* One entry of HostConfig.Mounts (--mount). */
-static int add_mount(json_t *m, json_t *list, struct berth_error **err)
+static int add_mount(struct spec_build *b, json_t *m, json_t *list, struct berth_error **err)
 {
 	const char *type = spec_str(m, "Type"), *src = spec_str(m, "Source");
 	const char *target = spec_str(m, "Target");
 	_cleanup_free_ char *dest = clean_dest(target), *opts = NULL;
-	if (!type || strcmp(type, "volume") == 0)
-		return volumes_unsupported(target ? target : "", err);
-	if (strcmp(type, "bind") != 0 && strcmp(type, "tmpfs") != 0)
-		return berth_error_set(err, EINVAL, "mount type unknown: '%s'", type);
+	if (!type || (strcmp(type, "bind") != 0 && strcmp(type, "tmpfs") != 0 &&
+		      strcmp(type, "volume") != 0))
+		return berth_error_set(err, EINVAL, "mount type unknown: '%s'", type ? type : "");
 	if (!dest)
 		return not_absolute(type, target, err);
 	bool ro = spec_bool(m, "ReadOnly");
+	if (strcmp(type, "volume") == 0)
+		return add_volume(b, src, dest, ro,
+				  spec_str(json_object_get(m, "VolumeOptions"), "Subpath"), list,
+				  err);
 	if (strcmp(type, "tmpfs") == 0) {
 		json_t *t = json_object_get(m, "TmpfsOptions");
 		int64_t size = spec_int(t, "SizeBytes"), mode = spec_int(t, "Mode");
@@ -315,9 +372,9 @@ static int user_mounts(struct spec_build *b, json_t *list, struct berth_error **
 		return r;
 	json_array_foreach(json_object_get(b->host, "Binds"), i,
 			   v) if (json_is_string(v) &&
-				  (r = add_bind(json_string_value(v), list, err)) < 0) return r;
+				  (r = add_bind(b, json_string_value(v), list, err)) < 0) return r;
 	json_array_foreach(json_object_get(b->host, "Mounts"), i,
-			   v) if ((r = add_mount(v, list, err)) < 0) return r;
+			   v) if ((r = add_mount(b, v, list, err)) < 0) return r;
 	_cleanup_json_ json_t *own = json_array();
 	if (!own || (r = add_own_files(b, own, err)) < 0)
 		return r < 0 ? r : -ENOMEM;

@@ -202,9 +202,32 @@ static bool mode_is(json_t *host, const char *key, const char *want)
 	return m && strcmp(m, want) == 0;
 }
 
-static int namespaces_build(struct spec_build *b, json_t *lx, struct berth_error **err)
+/* The network namespace: none with "host"; with "none" a fresh one of
+ * the runtime's (loopback only); for the default bridge, a user network
+ * and "container:NAME" the file in->netns_path, which start fills (for
+ * container:NAME, engine-container-net.c points it at the other
+ * container's namespace when this one starts). Whether a user network
+ * exists is the engine's to check (engine_container_net_create): without
+ * a namespace path to join, one is refused here. */
+static int network_namespace(struct spec_build *b, json_t **ret, struct berth_error **err)
 {
 	const char *net = spec_str(b->host, "NetworkMode");
+	*ret = NULL;
+	if (b->host_network)
+		return 0;
+	bool plain = !net || !*net || strcmp(net, "bridge") == 0 || strcmp(net, "default") == 0;
+	if (strcmp(net ? net : "", "none") == 0 || (plain && !b->in->netns_path))
+		*ret = json_pack("{s:s}", "type", "network");
+	else if (!b->in->netns_path)
+		return berth_error_set(err, ENOENT, "network %s not found",
+				       strncmp(net, "container:", 10) == 0 ? net + 10 : net);
+	else
+		*ret = json_pack("{s:s,s:s}", "type", "network", "path", b->in->netns_path);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int namespaces_build(struct spec_build *b, json_t *lx, struct berth_error **err)
+{
 	struct {
 		const char *type;
 		bool host;
@@ -213,28 +236,33 @@ static int namespaces_build(struct spec_build *b, json_t *lx, struct berth_error
 	    {"ipc", mode_is(b->host, "IpcMode", "host")},
 	    {"uts", mode_is(b->host, "UTSMode", "host")},
 	    {"mount", false},
-	    /* "bridge", "default", "none" and "": a namespace of its own
-	     * with only loopback for now; the bridge comes with issue 5. */
-	    {"network", b->host_network},
 	    {"cgroup", mode_is(b->host, "CgroupnsMode", "host")},
 	};
-	static const char *const joins[] = {"NetworkMode", "PidMode", "IpcMode", "UTSMode"};
+	/* NetworkMode container:NAME is the network layer's; the others not yet. */
+	static const char *const joins[] = {"PidMode", "IpcMode", "UTSMode"};
 	for (size_t i = 0; i < ARRAY_SIZE(joins); i++) {
 		const char *m = spec_str(b->host, joins[i]);
 		if (m && strncmp(m, "container:", 10) == 0)
 			return berth_error_set(err, ENOTSUP, "%s '%s' is not supported yet",
 					       joins[i], m);
 	}
-	if (net && *net && !b->host_network && strcmp(net, "bridge") != 0 &&
-	    strcmp(net, "default") != 0 && strcmp(net, "none") != 0)
-		return berth_error_set(err, ENOENT, "network %s not found", net);
+	json_t *netns = NULL;
+	int r = network_namespace(b, &netns, err);
+	if (r < 0)
+		return r;
 	json_t *a = json_array();
-	if (!a || json_object_set_new(lx, "namespaces", a) < 0)
+	if (!a || json_object_set_new(lx, "namespaces", a) < 0) {
+		json_decref(netns);
 		return -ENOMEM;
-	for (size_t i = 0; i < ARRAY_SIZE(ns); i++)
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
 		if (!ns[i].host &&
 		    json_array_append_new(a, json_pack("{s:s}", "type", ns[i].type)) < 0)
 			return -ENOMEM;
+		/* In the order runc lists them: network after mount. */
+		if (strcmp(ns[i].type, "mount") == 0 && netns && json_array_append_new(a, netns) < 0)
+			return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -7,10 +7,12 @@
  * An image nothing refers to any more is deleted: its record, then the
  * blobs (manifest, config, layers) and snapshots no remaining image uses.
  * Only this image's own blobs are candidates, so a pull running at the
- * same time never loses blobs it has fetched but not yet recorded. Prune
- * is the sweeping kind: it keeps what remaining images use and drops the
- * rest of the store, so it must not race a pull (docker has the same rule
- * for its build cache). */
+ * same time never loses blobs it has fetched but not yet recorded. A
+ * forced rmi deletes an image a stopped container uses, as dockerd does,
+ * but leaves the snapshots that are the container's lower dirs. Prune is
+ * the sweeping kind: it keeps what remaining images and every container's
+ * lower dirs use and drops the rest of the store, so it must not race a
+ * pull (docker has the same rule for its build cache). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +64,33 @@ static bool strv_has(char **v, const char *s)
 	return false;
 }
 
-/* What every image but `except` uses. */
+/* The snapshot chains of every container's lower dirs
+ * (".../snapshots/<hex>/fs"), appended to chains: a container may outlive
+ * its image (rmi -f of a stopped container's image), never its snapshots. */
+static int containers_use(struct berth_engine *e, char ***chains, struct berth_error **err)
+{
+	_cleanup_(berth_state_container_list_freep) struct berth_state_container **list = NULL;
+	int r = berth_state_container_list(e->state, &list, NULL, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; list[i]; i++) {
+		size_t j;
+		json_t *dir;
+		json_array_foreach(json_object_get(list[i]->config, "LowerDirs"), j, dir) {
+			const char *s = json_string_value(dir);
+			const char *hex = s ? strstr(s, "/snapshots/") : NULL;
+			if (!hex)
+				continue;
+			_cleanup_free_ char *chain =
+			    berth_strdup_printf("sha256:%.64s", hex + strlen("/snapshots/"));
+			if (!chain || strv_push(chains, chain) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* What every image but `except`, and every container, uses. */
 static int others_use(struct berth_engine *e, const char *except, char ***blobs, char ***chains,
 		      struct berth_error **err)
 {
@@ -78,7 +106,7 @@ static int others_use(struct berth_engine *e, const char *except, char ***blobs,
 		if ((!except || strcmp(list[i]->id, except) != 0) &&
 		    (r = image_uses(e, list[i], blobs, chains)) < 0)
 			return r;
-	return 0;
+	return containers_use(e, chains, err);
 }
 
 /* Deletes an unreferenced image's record, then its blobs and snapshots
@@ -230,17 +258,18 @@ static int image_user(struct berth_engine *e, const char *image_id, char **ret_i
 
 /* Docker's refusals while a container uses the image: removing its last
  * name needs force; removing it by id is refused for a running user and
- * needs force for a stopped one. Even forced, the image itself stays
- * while a container uses it (its snapshots are the container's lower
- * dirs): only its names go. */
+ * needs force for a stopped one. Forced, a stopped user does not keep the
+ * image (dockerd deletes it too; its snapshots stay, see containers_use),
+ * a running one does: *ret_keep says the record must stay once its names
+ * are gone. */
 static int image_in_use(struct berth_engine *e, const char *name, const char *key,
-			const struct berth_state_image *img, bool force, bool *ret_used,
+			const struct berth_state_image *img, bool force, bool *ret_keep,
 			struct berth_error **err)
 {
 	_cleanup_free_ char *user = NULL;
 	bool running = false;
 	int r = image_user(e, img->id, &user, &running, err);
-	*ret_used = user != NULL;
+	*ret_keep = user && (running || !force);
 	if (r < 0 || !user)
 		return r;
 	if (key) {
@@ -281,8 +310,8 @@ int berth_engine_image_remove(struct berth_engine *e, const char *name, bool for
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *key = name_key(e, name);
-	bool used = false;
-	r = image_in_use(e, name, key, img, force, &used, err);
+	bool keep = false;
+	r = image_in_use(e, name, key, img, force, &keep, err);
 	if (r < 0)
 		return r;
 	if (key) {
@@ -296,7 +325,7 @@ int berth_engine_image_remove(struct berth_engine *e, const char *name, bool for
 	bool unreferenced = false;
 	if (r >= 0)
 		r = image_unreferenced(e, img->id, &unreferenced);
-	if (r >= 0 && unreferenced && !used)
+	if (r >= 0 && unreferenced && !keep)
 		r = image_delete(e, img, noprune, out, err);
 	if (r < 0)
 		return r;

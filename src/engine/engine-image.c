@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine-internal.h"
+#include "engine-transfer.h"
 
 /* ---- names -------------------------------------------------------------------- */
 
@@ -166,22 +166,6 @@ int berth_engine_image_refs(struct berth_engine *e, const char *image_id, char *
 	return 0;
 }
 
-static int load_json(struct berth_engine *e, const char *digest, json_t **ret,
-		     struct berth_error **err)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	int r = image_store_read(e->store, digest, &data, &len, err);
-	if (r < 0)
-		return r;
-	json_error_t jerr;
-	json_t *doc = json_loadb(data, len, 0, &jerr);
-	if (!doc)
-		return berth_error_set(err, EBADMSG, "blob %s: %s", digest, jerr.text);
-	*ret = doc;
-	return 0;
-}
-
 int berth_engine_image_load(struct berth_engine *e, const struct berth_state_image *img,
 			    struct image_manifest **ret_manifest, struct image_config **ret_config,
 			    struct berth_error **err)
@@ -191,12 +175,12 @@ int berth_engine_image_load(struct berth_engine *e, const struct berth_state_ima
 	if (ret_manifest) {
 		if (!img->manifest_digest)
 			return berth_error_set(err, ENOENT, "image %s has no manifest", img->id);
-		r = load_json(e, img->manifest_digest, &mdoc, err);
+		r = transfer_blob_json_read(e, img->manifest_digest, &mdoc, err);
 		if (r >= 0)
 			r = image_manifest_parse(mdoc, ret_manifest, err);
 	}
 	if (r >= 0 && ret_config) {
-		r = load_json(e, img->id, &cdoc, err);
+		r = transfer_blob_json_read(e, img->id, &cdoc, err);
 		if (r >= 0)
 			r = image_config_parse(cdoc, ret_config, err);
 		if (r < 0 && ret_manifest) {

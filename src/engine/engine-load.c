@@ -307,10 +307,8 @@ static int load_image(struct load *l, const char *config_name, const char *confi
 	    "{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2, "mediaType",
 	    IMAGE_MT_OCI_MANIFEST, "config", "mediaType", IMAGE_MT_OCI_CONFIG, "digest", cdigest,
 	    "size", (json_int_t)f->size, "layers", layers);
-	_cleanup_free_ char *mtext = m ? json_dumps(m, JSON_COMPACT) : NULL, *mdigest = NULL;
-	if (!mtext)
-		return -ENOMEM;
-	if ((r = image_store_put(l->e->store, mtext, strlen(mtext), &mdigest, err)) < 0)
+	_cleanup_free_ char *mdigest = NULL;
+	if ((r = transfer_blob_json_put(l->e, m, &mdigest, NULL, err)) < 0)
 		return r;
 	struct load_image *grown = realloc(l->images, (l->n_images + 1) * sizeof(*grown));
 	if (!grown)

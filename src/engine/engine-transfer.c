@@ -1,5 +1,7 @@
 /* engine-transfer.c - moving whole images in and out: push and import, and
- * the helpers save (engine-save.c) and load (engine-load.c) share.
+ * the helpers save (engine-save.c), load (engine-load.c), commit
+ * (engine-container-commit.c) and the image loader (engine-image.c)
+ * share.
  *
  * Push resolves a local image and hands its manifest to the registry
  * client, translating the client's per-blob progress into the statuses
@@ -156,10 +158,8 @@ int transfer_store_fd(struct berth_engine *e, int fd, const char *digest, int64_
 	return image_blob_writer_commit(w, err);
 }
 
-/* ---- recording ----------------------------------------------------------------- */
-
-static int read_json_blob(struct berth_engine *e, const char *digest, json_t **ret,
-			  struct berth_error **err)
+int transfer_blob_json_read(struct berth_engine *e, const char *digest, json_t **ret,
+			    struct berth_error **err)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
@@ -173,17 +173,32 @@ static int read_json_blob(struct berth_engine *e, const char *digest, json_t **r
 	return 0;
 }
 
+int transfer_blob_json_put(struct berth_engine *e, const json_t *doc, char **ret_digest,
+			   size_t *ret_len, struct berth_error **err)
+{
+	_cleanup_free_ char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	if (!s)
+		return -ENOMEM;
+	size_t len = strlen(s);
+	int r = image_store_put(e->store, s, len, ret_digest, err);
+	if (r >= 0 && ret_len)
+		*ret_len = len;
+	return r;
+}
+
+/* ---- recording ----------------------------------------------------------------- */
+
 int transfer_prepare(struct berth_engine *e, const char *manifest_digest,
 		     struct berth_state_image **ret, struct berth_error **err)
 {
 	_cleanup_json_ json_t *mdoc = NULL, *cdoc = NULL;
 	_cleanup_(image_manifest_freep) struct image_manifest *m = NULL;
 	_cleanup_(image_config_freep) struct image_config *c = NULL;
-	int r = read_json_blob(e, manifest_digest, &mdoc, err);
+	int r = transfer_blob_json_read(e, manifest_digest, &mdoc, err);
 	if (r >= 0)
 		r = image_manifest_parse(mdoc, &m, err);
 	if (r >= 0)
-		r = read_json_blob(e, m->config.digest, &cdoc, err);
+		r = transfer_blob_json_read(e, m->config.digest, &cdoc, err);
 	if (r >= 0)
 		r = image_config_parse(cdoc, &c, err);
 	if (r < 0)
@@ -402,25 +417,22 @@ static char *now_rfc3339(void)
 static int import_write_image(struct berth_engine *e, const char *diff_id, int64_t size,
 			      char **ret_config, char **ret_manifest, struct berth_error **err)
 {
-	_cleanup_free_ char *now = now_rfc3339(), *cjson = NULL, *mjson = NULL, *cdigest = NULL;
+	_cleanup_free_ char *now = now_rfc3339(), *cdigest = NULL;
 	_cleanup_json_ json_t *config = json_pack(
 	    "{s:s, s:s, s:s, s:{}, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "architecture", "amd64",
 	    "os", "linux", "created", now ? now : "", "config", "rootfs", "type", "layers",
 	    "diff_ids", diff_id, "history", "created", now ? now : "", "comment",
 	    "Imported from -");
-	if (!config || !(cjson = json_dumps(config, JSON_COMPACT)))
-		return -ENOMEM;
-	int r = image_store_put(e->store, cjson, strlen(cjson), &cdigest, err);
+	size_t config_len = 0;
+	int r = transfer_blob_json_put(e, config, &cdigest, &config_len, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *manifest = json_pack(
 	    "{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2,
 	    "mediaType", IMAGE_MT_OCI_MANIFEST, "config", "mediaType", IMAGE_MT_OCI_CONFIG,
-	    "digest", cdigest, "size", (json_int_t)strlen(cjson), "layers", "mediaType",
+	    "digest", cdigest, "size", (json_int_t)config_len, "layers", "mediaType",
 	    IMAGE_MT_OCI_LAYER, "digest", diff_id, "size", (json_int_t)size);
-	if (!manifest || !(mjson = json_dumps(manifest, JSON_COMPACT)))
-		return -ENOMEM;
-	r = image_store_put(e->store, mjson, strlen(mjson), ret_manifest, err);
+	r = transfer_blob_json_put(e, manifest, ret_manifest, NULL, err);
 	if (r < 0)
 		return r;
 	*ret_config = TAKE_PTR(cdigest);

@@ -1,6 +1,7 @@
-/* engine-transfer.h - helpers shared by the transfer files of the engine:
- * engine-transfer.c (push, import, the helpers below), engine-save.c and
- * engine-load.c. Not a public header: the API uses engine.h. */
+/* engine-transfer.h - helpers shared by the files of the engine that move
+ * images and their blobs: engine-transfer.c (push, import, the helpers
+ * below), engine-save.c, engine-load.c, engine-container-commit.c and
+ * engine-image.c. Not a public header: the API uses engine.h. */
 #ifndef BERTH_ENGINE_TRANSFER_H
 #define BERTH_ENGINE_TRANSFER_H
 
@@ -26,6 +27,16 @@ int transfer_decompress(int in_fd, int out_fd, char **ret_digest, int64_t *ret_s
  * verifying it; a blob the store already holds is fine. */
 int transfer_store_fd(struct berth_engine *e, int fd, const char *digest, int64_t size,
 		      struct berth_error **err);
+
+/* Reads the store's blob `digest` as a JSON document (caller decrefs);
+ * -EBADMSG when it is not JSON. */
+int transfer_blob_json_read(struct berth_engine *e, const char *digest, json_t **ret,
+			    struct berth_error **err);
+/* Stores doc as compact JSON text; *ret_digest (caller frees) is its
+ * digest and *ret_len (optional) its length, what a descriptor says.
+ * -ENOMEM for a NULL doc, so a failed json_pack can be passed as is. */
+int transfer_blob_json_put(struct berth_engine *e, const json_t *doc, char **ret_digest,
+			   size_t *ret_len, struct berth_error **err);
 
 /* The last steps of load and import. prepare unpacks the manifest's
  * snapshots and builds the image's state record (id = config digest;

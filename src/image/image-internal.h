@@ -1,9 +1,8 @@
 /* image-internal.h - what the image layer's files share with each other
  * (and with their tests and fuzzers) but not with the layers above.
  *
- * The store's lock protocol (used for ingest and for snapshots), a
- * recursive remove that never follows a symlink, and the fd-based core of
- * layer unpacking that the tar fuzzer drives from a memory buffer. */
+ * The store's lock protocol (used for ingest and for snapshots) and a
+ * recursive remove that never follows a symlink. */
 #ifndef BERTH_IMAGE_INTERNAL_H
 #define BERTH_IMAGE_INTERNAL_H
 
@@ -22,11 +21,5 @@ void image_lock_drop(int dirfd, const char *name, int fd);
 
 /* rm -rf of dirfd/name without following symlinks; ENOENT is success. */
 int image_rm_rf_at(int dirfd, const char *name);
-
-/* Unpacks a layer read from fd (tar, tar+gzip or tar+zstd, sniffed) into
- * the directory dirfd, as image_layer_unpack. fd is read from its current
- * offset and not closed. *ret_diff_id (caller frees) is the sha256 of the
- * whole uncompressed stream. */
-int image_layer_unpack_fd(int fd, int dirfd, char **ret_diff_id, struct berth_error **err);
 
 #endif

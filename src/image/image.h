@@ -171,6 +171,12 @@ int image_index_select(const struct image_index *x, const struct image_platform 
  * to remove. */
 int image_layer_unpack(struct image_store *s, const char *blob_digest, const char *media_type,
 		       const char *dir, char **ret_diff_id, struct berth_error **err);
+/* The same from a layer read from fd (tar, tar+gzip or tar+zstd, sniffed)
+ * into the directory dirfd: for layers that are not blobs of the store,
+ * such as an archive copied into a container. fd is read from
+ * its current offset and not closed. *ret_diff_id (caller frees) is the
+ * sha256 of the whole uncompressed stream. */
+int image_layer_unpack_fd(int fd, int dirfd, char **ret_diff_id, struct berth_error **err);
 /* The chain id of diff ids[0..n) as in the OCI spec ("sha256:…"). */
 char *image_chain_id(char *const *diff_ids, size_t n);
 /* Ensures snapshots/<chain>/fs exists for every prefix of the manifest's

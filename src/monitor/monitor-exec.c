@@ -158,6 +158,7 @@ bool mon_exec_reaped(struct monitor *m, pid_t pid, int code)
 		mon_emit(m, "exec_die", extra);
 	}
 	mon_exec_free(m, x);
+	m->shed_at = mon_now_mono() + MON_SHED_DELAY; /* the exec ran the runtime here */
 	return true;
 }
 

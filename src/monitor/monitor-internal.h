@@ -196,6 +196,7 @@ struct monitor {
 	/* timers (CLOCK_MONOTONIC ns; 0: off) */
 	int64_t started_mono, restart_at, kill_at, restart_delay;
 	int64_t health_next;
+	int64_t shed_at; /* when to give back setup's memory (monitor-memory.c) */
 	bool created; /* a runtime container exists */
 	bool rootfs_mounted;
 	bool done;
@@ -217,6 +218,13 @@ void mon_container_exited(struct monitor *m, int code);
 void mon_tick(struct monitor *m, int64_t now);
 void mon_go_final(struct monitor *m);
 void mon_status_changed(struct monitor *m);
+/* Quiet time after a start or an exec before the monitor gives back the
+ * memory that setting it up used: a container that ends at once never pays
+ * for it. */
+#define MON_SHED_DELAY (100 * NSEC_PER_MSEC)
+/* monitor-memory.c: trims the heap, drops clean file pages and the unused
+ * stack. */
+void mon_memory_shed(void);
 /* monitor-rootfs (in monitor-lifecycle.c) */
 int mon_rootfs_mount(struct monitor *m, struct berth_error **err);
 void mon_rootfs_unmount(struct monitor *m);

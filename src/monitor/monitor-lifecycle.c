@@ -157,6 +157,7 @@ int mon_container_start(struct monitor *m, struct berth_error **err)
 	set_str(&m->st->error, NULL);
 	m->st->started_at = mon_now_real();
 	m->started_mono = mon_now_mono();
+	m->shed_at = m->started_mono + MON_SHED_DELAY;
 	mon_health_reset(m);
 	mon_status_changed(m);
 	mon_emit(m, "start", NULL);
@@ -299,6 +300,10 @@ void mon_tick(struct monitor *m, int64_t now)
 	}
 	if (!m->done)
 		mon_health_tick(m, now);
+	if (!m->done && m->shed_at && now >= m->shed_at) {
+		m->shed_at = 0;
+		mon_memory_shed();
+	}
 }
 
 void mon_go_final(struct monitor *m)

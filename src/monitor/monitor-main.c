@@ -60,6 +60,7 @@ static int load_config(struct monitor *m, const char *config_path, struct berth_
 		return r;
 	m->ops = m->cfg->runtime_path ? &mon_runtime_oci : &mon_runtime_library;
 	m->rt.state_root = m->cfg->state_root;
+	m->rt.seccomp_cache = true; /* one compile per profile, not per container */
 	/* The cgroup path, for the OOM counter at exit. */
 	_cleanup_json_ json_t *spec = NULL;
 	_cleanup_free_ char *spec_path = berth_strdup_printf("%s/config.json", m->cfg->bundle);
@@ -123,7 +124,7 @@ static void on_signal(struct monitor *m)
 
 static int next_timeout(struct monitor *m, int64_t now)
 {
-	int64_t next = 0, cand[] = { m->restart_at, m->kill_at, mon_health_next(m) };
+	int64_t next = 0, cand[] = { m->restart_at, m->kill_at, mon_health_next(m), m->shed_at };
 	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
 		if (cand[i] > 0 && (next == 0 || cand[i] < next))
 			next = cand[i];

@@ -6,7 +6,12 @@
  * caller but the ready pipe; its stdio is /dev/null. The monitor reports
  * {"ok": true} once monitor.sock listens, or {"ok": false, "errno",
  * "message"} after undoing what it did; then the caller reaps it on
- * failure. Called by the engine's start. */
+ * failure. Called by the engine's start.
+ *
+ * Not posix_spawn, though it would spare copying berthd's page tables:
+ * glibc's posix_spawn leaves its internal signals (32, 33) ignored in the
+ * child, an ignored disposition survives exec, and the monitor would pass
+ * it on to every process of the container (Docker's are all default). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -388,6 +388,12 @@ static int create_in_state_dir(struct create_job *j, struct berth_error **err)
 	_cleanup_close_ int parent_fd = sv[0];
 	_cleanup_close_ int child_fd = sv[1];
 
+	/* Compiled here, where the state root's cache is in reach: the init
+	 * only loads it. */
+	if (j->ctx->seccomp_cache)
+		rt_seccomp_precompile(j->spec->seccomp,
+				      json_object_get(json_object_get(j->spec->json, "linux"), "seccomp"),
+				      j->ctx->state_root);
 	struct rt_init_args a = {
 		.spec = j->spec, .id = j->id, .rootfs = j->rootfs, .bundle = j->bundle,
 		.sync_fd = child_fd, .fifo_fd = fifo, .console_fd = console,

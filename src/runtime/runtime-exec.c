@@ -279,6 +279,10 @@ int rt_container_exec(struct rt_context *ctx, const char *id, const struct rt_ex
 	}
 	if (!o->detach)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (ctx->seccomp_cache)
+		rt_seccomp_precompile(spec->seccomp,
+				      json_object_get(json_object_get(spec->json, "linux"), "seccomp"),
+				      ctx->state_root);
 	struct exec_job j = { .spec = spec, .proc = proc, .init_pid = s->pid,
 			      .console_fd = console, .preserve_fds = o->preserve_fds };
 	pid_t pid;

@@ -184,6 +184,11 @@ struct rt_seccomp {
 	char *listener_path;
 	struct rt_seccomp_rule *rules;
 	size_t n_rules;
+	/* The compiled program when rt_seccomp_precompile made it (owned);
+	 * NULL: rt_seccomp_apply compiles. */
+	void *bpf;
+	size_t bpf_len;
+	unsigned load_flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 };
 
 struct rt_hook {
@@ -341,6 +346,18 @@ int rt_user_and_caps_apply(const struct rt_process *p, struct berth_error **err)
  * no_new_privs, before rt_user_and_caps_apply without (rt_seccomp_load_early).
  * -EOPNOTSUPP for SCMP_ACT_NOTIFY/listenerPath. */
 int rt_seccomp_apply(const struct rt_seccomp *s, bool no_new_privs, struct berth_error **err);
+/* Writes the profile's BPF program to fd (libseccomp's export). */
+int rt_seccomp_export(const struct rt_seccomp *s, int fd, struct berth_error **err);
+/* The seccomp(2) flags for s->flags; -EOPNOTSUPP for one we cannot pass
+ * without libseccomp. */
+int rt_seccomp_load_flags(const struct rt_seccomp *s, unsigned *ret);
+/* runtime-seccomp-cache.c: fills s->bpf from <state_root>/.seccomp-cache (or
+ * compiles and stores it there) before a fork, so the child does not
+ * compile. Best effort: on any failure s->bpf stays NULL. profile is the
+ * spec's linux.seccomp object, the cache key. */
+void rt_seccomp_precompile(struct rt_seccomp *s, json_t *profile, const char *state_root);
+/* Loads s->bpf with seccomp(2): no_new_privs first when asked. */
+int rt_seccomp_load_bpf(const struct rt_seccomp *s, bool no_new_privs, struct berth_error **err);
 /* Validates at parse time (unknown arch/flag/action, arg index > 5 → error;
  * syscalls unknown to libseccomp are accepted and skipped at load, as runc). */
 int rt_seccomp_validate(const struct rt_seccomp *s, struct berth_error **err);

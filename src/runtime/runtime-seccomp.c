@@ -251,10 +251,10 @@ static int seccomp_ctx_setup(scmp_filter_ctx ctx, const struct rt_seccomp *s, bo
 	return 0;
 }
 
-int rt_seccomp_apply(const struct rt_seccomp *s, bool no_new_privs, struct berth_error **err)
+/* A libseccomp context holding the whole profile, ready to load or export. */
+static int seccomp_build(const struct rt_seccomp *s, bool no_new_privs, scmp_filter_ctx *ret,
+			 struct berth_error **err)
 {
-	if (!s)
-		return 0;
 	if (seccomp_uses_notify(s))
 		return berth_error_set(err, EOPNOTSUPP,
 				       "linux.seccomp: SCMP_ACT_NOTIFY and listenerPath are not "
@@ -270,6 +270,20 @@ int rt_seccomp_apply(const struct rt_seccomp *s, bool no_new_privs, struct berth
 	r = seccomp_rules_add(ctx, s, err);
 	if (r < 0)
 		return r;
+	*ret = TAKE_PTR(ctx);
+	return 0;
+}
+
+int rt_seccomp_apply(const struct rt_seccomp *s, bool no_new_privs, struct berth_error **err)
+{
+	if (!s)
+		return 0;
+	if (s->bpf) /* compiled before the fork (runtime-seccomp-cache.c) */
+		return rt_seccomp_load_bpf(s, no_new_privs, err);
+	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+	int r = seccomp_build(s, no_new_privs, &ctx, err);
+	if (r < 0)
+		return r;
 
 	r = seccomp_load(ctx);
 	if (r < 0 && !no_new_privs)
@@ -279,6 +293,39 @@ int rt_seccomp_apply(const struct rt_seccomp *s, bool no_new_privs, struct berth
 	if (r < 0)
 		return berth_error_errno(err, r, "linux.seccomp: load filter");
 	log_debug("seccomp: filter loaded (%zu rules)", s->n_rules);
+	return 0;
+}
+
+int rt_seccomp_export(const struct rt_seccomp *s, int fd, struct berth_error **err)
+{
+	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+	int r = seccomp_build(s, false, &ctx, err);
+	if (r < 0)
+		return r;
+	r = seccomp_export_bpf(ctx, fd);
+	return r < 0 ? berth_error_errno(err, r, "linux.seccomp: export the filter") : 0;
+}
+
+int rt_seccomp_load_flags(const struct rt_seccomp *s, unsigned *ret)
+{
+	static const struct {
+		const char *name;
+		unsigned flag;
+	} kernel_flags[] = {
+		{ "SECCOMP_FILTER_FLAG_TSYNC", 1u << 0 },
+		{ "SECCOMP_FILTER_FLAG_LOG", 1u << 1 },
+		{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1u << 2 },
+	};
+	unsigned flags = 0;
+	for (char **f = s->flags; f && *f; f++) {
+		size_t i = 0;
+		while (i < ARRAY_SIZE(kernel_flags) && strcmp(kernel_flags[i].name, *f) != 0)
+			i++;
+		if (i == ARRAY_SIZE(kernel_flags))
+			return -EOPNOTSUPP;
+		flags |= kernel_flags[i].flag;
+	}
+	*ret = flags;
 	return 0;
 }
 

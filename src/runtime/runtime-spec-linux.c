@@ -672,6 +672,7 @@ static void seccomp_free(struct rt_seccomp *sc)
 		free(sc->rules[i].args);
 	}
 	free(sc->rules);
+	free(sc->bpf);
 	free(sc);
 }
 

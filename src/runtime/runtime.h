@@ -14,6 +14,10 @@ struct rt_context {
 	const char *state_root;	 /* e.g. /run/berth-runtime */
 	bool systemd_cgroup;	 /* --systemd-cgroup: refused where no systemd runs */
 	bool debug;
+	/* Keep compiled seccomp filters in <state_root>/.seccomp-cache and
+	 * reuse them (a long-lived caller such as berth's monitors; the
+	 * runtime CLI leaves its root to container state alone, as runc). */
+	bool seccomp_cache;
 };
 
 enum rt_status {

@@ -37,16 +37,13 @@ void berth_state_container_list_free(struct berth_state_container **list)
 	free(list);
 }
 
-static json_t *column_json(sqlite3_stmt *stmt, int col)
+/* The list helper frees through a void pointer. */
+static void container_free_any(void *p)
 {
-	const char *s = (const char *)sqlite3_column_text(stmt, col);
-	json_t *j = s ? json_loads(s, 0, NULL) : NULL;
-	/* A document that does not parse (hand-edited database) reads as
-	 * empty rather than losing the whole record. */
-	return j ? j : json_object();
+	berth_state_container_free(p);
 }
 
-static struct berth_state_container *container_from_row(sqlite3_stmt *stmt)
+static void *container_from_row(sqlite3_stmt *stmt)
 {
 	_cleanup_(berth_state_container_freep) struct berth_state_container *c =
 	    calloc(1, sizeof(*c));
@@ -57,17 +54,11 @@ static struct berth_state_container *container_from_row(sqlite3_stmt *stmt)
 	c->image_id = state_column_strdup(stmt, 2);
 	c->image_name = state_column_strdup(stmt, 3);
 	c->created = sqlite3_column_int64(stmt, 4);
-	c->config = column_json(stmt, 5);
-	c->state = column_json(stmt, 6);
+	c->config = state_column_json(stmt, 5);
+	c->state = state_column_json(stmt, 6);
 	if (!c->id || !c->name || !c->image_id || !c->config || !c->state)
 		return NULL;
 	return TAKE_PTR(c);
-}
-
-/* Compact text of a JSON document; "{}" for NULL. Caller frees. */
-static char *json_text(const json_t *j)
-{
-	return j ? json_dumps(j, JSON_COMPACT) : strdup("{}");
 }
 
 int berth_state_container_add(struct berth_state *st, const struct berth_state_container *c,
@@ -75,7 +66,7 @@ int berth_state_container_add(struct berth_state *st, const struct berth_state_c
 {
 	if (!c || !c->id || !*c->id || !c->name || !*c->name || !c->image_id)
 		return berth_error_set(err, EINVAL, "add container: no id, name or image");
-	_cleanup_free_ char *config = json_text(c->config), *state = json_text(c->state);
+	_cleanup_free_ char *config = state_json_text(c->config), *state = state_json_text(c->state);
 	if (!config || !state)
 		return -ENOMEM;
 	_cleanup_unlock_ struct berth_state *l = state_lock(st);
@@ -119,7 +110,7 @@ static int container_change(struct berth_state *st, const char *sql, size_t n,
 int berth_state_container_update(struct berth_state *st, const struct berth_state_container *c,
 				 struct berth_error **err)
 {
-	_cleanup_free_ char *config = json_text(c->config), *state = json_text(c->state);
+	_cleanup_free_ char *config = state_json_text(c->config), *state = state_json_text(c->state);
 	if (!config || !state)
 		return -ENOMEM;
 	const char *args[] = {c->id, config, state};
@@ -130,7 +121,7 @@ int berth_state_container_update(struct berth_state *st, const struct berth_stat
 int berth_state_container_set_state(struct berth_state *st, const char *id, json_t *state,
 				    struct berth_error **err)
 {
-	_cleanup_free_ char *text = json_text(state);
+	_cleanup_free_ char *text = state_json_text(state);
 	if (!text)
 		return -ENOMEM;
 	const char *args[] = {id, text};
@@ -156,23 +147,11 @@ static int container_get_by(struct berth_state *st, const char *column, const ch
 	    "SELECT " CONTAINER_COLUMNS " FROM containers WHERE %s = ?1", column);
 	if (!sql)
 		return -ENOMEM;
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, sql, &stmt, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
+	int r = state_query_one(st, sql, key, container_from_row, (void **)ret, "read container",
+				err);
+	if (r == 0)
 		return berth_error_set(err, ENOENT, "No such container: %s", key);
-	if (rc != SQLITE_ROW)
-		return state_fail(st, rc, err, "read container");
-	struct berth_state_container *c = container_from_row(stmt);
-	if (!c)
-		return -ENOMEM;
-	*ret = c;
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 int berth_state_container_get(struct berth_state *st, const char *id,
@@ -191,64 +170,20 @@ int berth_state_container_get_by_name(struct berth_state *st, const char *name,
 int berth_state_container_ids(struct berth_state *st, const char *prefix, char ***ret,
 			      struct berth_error **err)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
 	/* substr, not LIKE: a prefix holding '%' or '_' must match literally. */
-	int r = state_prepare(st,
-			      "SELECT id FROM containers WHERE substr(id, 1, length(?1)) = ?1 "
-			      "ORDER BY id",
-			      &stmt, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, prefix ? prefix : "", -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		if (strv_push(&v, (const char *)sqlite3_column_text(stmt, 0)) < 0)
-			return -ENOMEM;
-	if (rc != SQLITE_DONE)
-		return state_fail(st, rc, err, "list container ids");
-	*ret = TAKE_PTR(v);
-	return 0;
+	return state_query_strv(st,
+				"SELECT id FROM containers WHERE substr(id, 1, length(?1)) = ?1 "
+				"ORDER BY id",
+				prefix ? prefix : "", "list container ids", ret, err);
 }
 
 int berth_state_container_list(struct berth_state *st, struct berth_state_container ***ret,
 			       size_t *ret_n, struct berth_error **err)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st,
-			      "SELECT " CONTAINER_COLUMNS
-			      " FROM containers ORDER BY created DESC, id",
-			      &stmt, err);
-	if (r < 0)
-		return r;
-	_cleanup_(berth_state_container_list_freep) struct berth_state_container **list =
-	    calloc(1, sizeof(*list));
-	size_t n = 0;
-	if (!list)
-		return -ENOMEM;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct berth_state_container **grown = realloc(list, (n + 2) * sizeof(*list));
-		if (!grown)
-			return -ENOMEM;
-		list = grown;
-		list[n + 1] = NULL;
-		list[n] = container_from_row(stmt);
-		if (!list[n])
-			return -ENOMEM;
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		return state_fail(st, rc, err, "list containers");
-	*ret = TAKE_PTR(list);
-	if (ret_n)
-		*ret_n = n;
-	return 0;
+	return state_query_list(st,
+				"SELECT " CONTAINER_COLUMNS " FROM containers ORDER BY created DESC, id",
+				0, NULL, container_from_row, container_free_any, (void ***)ret, ret_n,
+				"list containers", err);
 }
 
 int berth_state_container_delete(struct berth_state *st, const char *id, struct berth_error **err)
@@ -266,17 +201,6 @@ int berth_state_container_delete(struct berth_state *st, const char *id, struct 
 int berth_state_image_container_count(struct berth_state *st, const char *image_id,
 				      int64_t *ret, struct berth_error **err)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, "SELECT COUNT(*) FROM containers WHERE image_id = ?1", &stmt,
-			      err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, image_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	int rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW)
-		return state_fail(st, rc, err, "count containers");
-	*ret = sqlite3_column_int64(stmt, 0);
-	return 0;
+	return state_query_count(st, "SELECT COUNT(*) FROM containers WHERE image_id = ?1",
+				 image_id, "count containers", ret, err);
 }

@@ -19,66 +19,6 @@
 #define ENDPOINT_COLUMNS "network_id, container_id, address, mac, config"
 #define VOLUME_COLUMNS "name, driver, created, labels, options, anonymous"
 
-/* ---- shared row helpers ------------------------------------------------- */
-
-/* A JSON text column parsed; a document that does not parse (hand-edited
- * database) reads as empty rather than losing the record. */
-static json_t *row_json(sqlite3_stmt *stmt, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(stmt, col);
-	json_t *j = s ? json_loads(s, 0, NULL) : NULL;
-	return j ? j : json_object();
-}
-
-/* Compact text of a JSON document; "{}" for NULL. Caller frees. */
-static char *doc_text(const json_t *j)
-{
-	return j ? json_dumps(j, JSON_COMPACT) : strdup("{}");
-}
-
-typedef void *(*row_fn)(sqlite3_stmt *stmt);
-typedef void (*free_fn)(void *p);
-
-/* Steps a prepared statement and collects each row through from_row into
- * a NULL-terminated array. The lock is the caller's. */
-static int rows_collect(struct berth_state *st, sqlite3_stmt *stmt, row_fn from_row,
-			free_fn free_one, void ***ret, size_t *ret_n, const char *what,
-			struct berth_error **err)
-{
-	void **list = calloc(1, sizeof(*list));
-	size_t n = 0;
-	int rc, r = 0;
-	if (!list)
-		return -ENOMEM;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		void **grown = realloc(list, (n + 2) * sizeof(*list));
-		if (!grown) {
-			r = -ENOMEM;
-			break;
-		}
-		list = grown;
-		list[n + 1] = NULL;
-		list[n] = from_row(stmt);
-		if (!list[n]) {
-			r = -ENOMEM;
-			break;
-		}
-		n++;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = state_fail(st, rc, err, what);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free_one(list[i]);
-		free(list);
-		return r;
-	}
-	*ret = list;
-	if (ret_n)
-		*ret_n = n;
-	return 0;
-}
-
 /* ---- networks ------------------------------------------------------------ */
 
 void berth_state_network_free(struct berth_state_network *n)
@@ -114,7 +54,7 @@ static void *network_from_row(sqlite3_stmt *stmt)
 	n->id = state_column_strdup(stmt, 0);
 	n->name = state_column_strdup(stmt, 1);
 	n->created = sqlite3_column_int64(stmt, 2);
-	n->config = row_json(stmt, 3);
+	n->config = state_column_json(stmt, 3);
 	if (!n->id || !n->name || !n->config)
 		return NULL;
 	return TAKE_PTR(n);
@@ -125,7 +65,7 @@ int berth_state_network_add(struct berth_state *st, const struct berth_state_net
 {
 	if (!n || !n->id || !*n->id || !n->name || !*n->name)
 		return berth_error_set(err, EINVAL, "add network: no id or name");
-	_cleanup_free_ char *config = doc_text(n->config);
+	_cleanup_free_ char *config = state_json_text(n->config);
 	if (!config)
 		return -ENOMEM;
 	_cleanup_unlock_ struct berth_state *l = state_lock(st);
@@ -157,14 +97,8 @@ static int network_find(struct berth_state *st, const char *where, const char *k
 	    "SELECT " NETWORK_COLUMNS " FROM networks WHERE %s ORDER BY id LIMIT 2", where);
 	if (!sql)
 		return -ENOMEM;
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, sql, &stmt, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	return rows_collect(st, stmt, network_from_row, network_free_any, (void ***)ret, ret_n,
-			    "read network", err);
+	return state_query_list(st, sql, 1, &key, network_from_row, network_free_any,
+				(void ***)ret, ret_n, "read network", err);
 }
 
 int berth_state_network_get(struct berth_state *st, const char *name_or_id,
@@ -201,30 +135,20 @@ int berth_state_network_get(struct berth_state *st, const char *name_or_id,
 int berth_state_network_list(struct berth_state *st, struct berth_state_network ***ret,
 			     size_t *ret_n, struct berth_error **err)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, "SELECT " NETWORK_COLUMNS " FROM networks ORDER BY created, id",
-			      &stmt, err);
-	if (r < 0)
-		return r;
-	return rows_collect(st, stmt, network_from_row, network_free_any, (void ***)ret, ret_n,
-			    "list networks", err);
+	return state_query_list(st, "SELECT " NETWORK_COLUMNS " FROM networks ORDER BY created, id",
+				0, NULL, network_from_row, network_free_any, (void ***)ret, ret_n,
+				"list networks", err);
 }
 
 int berth_state_network_delete(struct berth_state *st, const char *id, struct berth_error **err)
 {
 	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r =
-	    state_prepare(st, "SELECT COUNT(*) FROM endpoints WHERE network_id = ?1", &stmt, err);
+	int64_t endpoints = 0;
+	int r = state_query_count(st, "SELECT COUNT(*) FROM endpoints WHERE network_id = ?1", id,
+				  "count endpoints", &endpoints, err);
 	if (r < 0)
 		return r;
-	if (sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	int rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW)
-		return state_fail(st, rc, err, "count endpoints");
-	if (sqlite3_column_int64(stmt, 0) > 0)
+	if (endpoints > 0)
 		return berth_error_set(err, EBUSY, "network %s has active endpoints", id);
 	const char *args[] = {id};
 	int changes = 0;
@@ -279,7 +203,7 @@ static void *endpoint_from_row(sqlite3_stmt *stmt)
 	ep->container_id = state_column_strdup(stmt, 1);
 	ep->address = state_column_strdup(stmt, 2);
 	ep->mac = state_column_strdup(stmt, 3);
-	ep->config = row_json(stmt, 4);
+	ep->config = state_column_json(stmt, 4);
 	if (!ep->network_id || !ep->container_id || !ep->address || !ep->mac || !ep->config)
 		return NULL;
 	return TAKE_PTR(ep);
@@ -292,7 +216,7 @@ int berth_state_endpoint_add(struct berth_state *st, const struct berth_state_en
 		return berth_error_set(err, EINVAL,
 				       "add endpoint: missing network, container, "
 				       "address or mac");
-	_cleanup_free_ char *config = doc_text(ep->config);
+	_cleanup_free_ char *config = state_json_text(ep->config);
 	if (!config)
 		return -ENOMEM;
 	_cleanup_unlock_ struct berth_state *l = state_lock(st);
@@ -342,22 +266,15 @@ int berth_state_endpoint_list(struct berth_state *st, const char *network_id,
 			      const char *container_id, struct berth_state_endpoint ***ret,
 			      size_t *ret_n, struct berth_error **err)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
 	/* NULL parameters match every row. The address order is textual, good
 	 * enough for a stable listing. */
-	int r = state_prepare(st,
-			      "SELECT " ENDPOINT_COLUMNS " FROM endpoints "
-			      "WHERE (?1 IS NULL OR network_id = ?1) "
-			      "AND (?2 IS NULL OR container_id = ?2) ORDER BY network_id, address",
-			      &stmt, err);
-	if (r < 0)
-		return r;
 	const char *texts[] = {network_id, container_id};
-	if (state_bind_texts(stmt, ARRAY_SIZE(texts), texts) < 0)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	return rows_collect(st, stmt, endpoint_from_row, endpoint_free_any, (void ***)ret, ret_n,
-			    "list endpoints", err);
+	return state_query_list(st,
+				"SELECT " ENDPOINT_COLUMNS " FROM endpoints "
+				"WHERE (?1 IS NULL OR network_id = ?1) "
+				"AND (?2 IS NULL OR container_id = ?2) ORDER BY network_id, address",
+				ARRAY_SIZE(texts), texts, endpoint_from_row, endpoint_free_any,
+				(void ***)ret, ret_n, "list endpoints", err);
 }
 
 /* ---- volumes ------------------------------------------------------------- */
@@ -396,8 +313,8 @@ static void *volume_from_row(sqlite3_stmt *stmt)
 	v->name = state_column_strdup(stmt, 0);
 	v->driver = state_column_strdup(stmt, 1);
 	v->created = sqlite3_column_int64(stmt, 2);
-	v->labels = row_json(stmt, 3);
-	v->options = row_json(stmt, 4);
+	v->labels = state_column_json(stmt, 3);
+	v->options = state_column_json(stmt, 4);
 	v->anonymous = sqlite3_column_int(stmt, 5) != 0;
 	if (!v->name || !v->driver || !v->labels || !v->options)
 		return NULL;
@@ -409,7 +326,7 @@ int berth_state_volume_add(struct berth_state *st, const struct berth_state_volu
 {
 	if (!v || !v->name || !*v->name)
 		return berth_error_set(err, EINVAL, "add volume: no name");
-	_cleanup_free_ char *labels = doc_text(v->labels), *options = doc_text(v->options);
+	_cleanup_free_ char *labels = state_json_text(v->labels), *options = state_json_text(v->options);
 	if (!labels || !options)
 		return -ENOMEM;
 	_cleanup_unlock_ struct berth_state *l = state_lock(st);
@@ -437,37 +354,19 @@ int berth_state_volume_add(struct berth_state *st, const struct berth_state_volu
 int berth_state_volume_get(struct berth_state *st, const char *name,
 			   struct berth_state_volume **ret, struct berth_error **err)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r =
-	    state_prepare(st, "SELECT " VOLUME_COLUMNS " FROM volumes WHERE name = ?1", &stmt, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, name, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
+	int r = state_query_one(st, "SELECT " VOLUME_COLUMNS " FROM volumes WHERE name = ?1", name,
+				volume_from_row, (void **)ret, "read volume", err);
+	if (r == 0)
 		return berth_error_set(err, ENOENT, "get %s: no such volume", name);
-	if (rc != SQLITE_ROW)
-		return state_fail(st, rc, err, "read volume");
-	struct berth_state_volume *v = volume_from_row(stmt);
-	if (!v)
-		return -ENOMEM;
-	*ret = v;
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 int berth_state_volume_list(struct berth_state *st, struct berth_state_volume ***ret, size_t *ret_n,
 			    struct berth_error **err)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r =
-	    state_prepare(st, "SELECT " VOLUME_COLUMNS " FROM volumes ORDER BY name", &stmt, err);
-	if (r < 0)
-		return r;
-	return rows_collect(st, stmt, volume_from_row, volume_free_any, (void ***)ret, ret_n,
-			    "list volumes", err);
+	return state_query_list(st, "SELECT " VOLUME_COLUMNS " FROM volumes ORDER BY name", 0, NULL,
+				volume_from_row, volume_free_any, (void ***)ret, ret_n,
+				"list volumes", err);
 }
 
 int berth_state_volume_delete(struct berth_state *st, const char *name, struct berth_error **err)

@@ -7,8 +7,11 @@
  * schema_version table, so a crash mid-migration leaves the previous
  * version intact. Above the connection sits a recursive lock: SQLite's own
  * serialized mode keeps single calls safe, but a transaction spans calls,
- * and two API threads must not interleave inside one. The engine and the
- * API call this file; it knows nothing of them. */
+ * and two API threads must not interleave inside one. The records live in
+ * state-image.c, state-container.c and state-network.c, written on the
+ * statement and row helpers here (state-internal.h); the daemon facts
+ * (meta) are small enough to stay. The engine and the API call this
+ * layer; it knows nothing of them. */
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -172,6 +175,156 @@ char *state_column_strdup(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, col);
 	return s ? strdup((const char *)s) : NULL;
+}
+
+json_t *state_column_json(sqlite3_stmt *stmt, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(stmt, col);
+	json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+	/* A document that does not parse (hand-edited database) reads as
+	 * empty rather than losing the whole record. */
+	return j ? j : json_object();
+}
+
+char *state_json_text(const json_t *j)
+{
+	return j ? json_dumps(j, JSON_COMPACT) : strdup("{}");
+}
+
+/* ---- queries ------------------------------------------------------------------ */
+
+/* Prepares sql and binds NULL-able text parameters 1..n; *ret is the
+ * caller's to finalize. The lock is the caller's. */
+static int state_prepare_texts(struct berth_state *st, const char *sql, size_t n,
+			       const char *const *args, sqlite3_stmt **ret,
+			       struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare(st, sql, &stmt, err);
+	if (r < 0)
+		return r;
+	r = state_bind_texts(stmt, n, args);
+	if (r < 0)
+		return berth_error_set(err, -r, "state '%s': bind", st->path);
+	*ret = TAKE_PTR(stmt);
+	return 0;
+}
+
+/* Runs sql with one text parameter (key; NULL: none) and steps to its
+ * first row: 1 with *ret on that row, 0 when there is none (err not set),
+ * a negative errno with err set on failure. The caller holds the lock
+ * while it reads *ret. */
+static int state_query_row(struct berth_state *st, const char *sql, const char *key,
+			   const char *what, sqlite3_stmt **ret, struct berth_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare_texts(st, sql, key ? 1 : 0, &key, &stmt, err);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return state_fail(st, rc, err, what);
+	*ret = TAKE_PTR(stmt);
+	return 1;
+}
+
+int state_query_one(struct berth_state *st, const char *sql, const char *key,
+		    state_row_fn from_row, void **ret, const char *what, struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_query_row(st, sql, key, what, &stmt, err);
+	if (r <= 0)
+		return r;
+	*ret = from_row(stmt);
+	return *ret ? 1 : -ENOMEM;
+}
+
+int state_query_count(struct berth_state *st, const char *sql, const char *key, const char *what,
+		      int64_t *ret, struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_query_row(st, sql, key, what, &stmt, err);
+	if (r < 0)
+		return r;
+	*ret = r > 0 ? sqlite3_column_int64(stmt, 0) : 0; /* COUNT(*) always has its row */
+	return 0;
+}
+
+int state_query_strv(struct berth_state *st, const char *sql, const char *key, const char *what,
+		     char ***ret, struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare_texts(st, sql, 1, &key, &stmt, err);
+	if (r < 0)
+		return r;
+	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (strv_push(&v, (const char *)sqlite3_column_text(stmt, 0)) < 0)
+			return -ENOMEM;
+	if (rc != SQLITE_DONE)
+		return state_fail(st, rc, err, what);
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+/* Steps stmt and collects each row through from_row into a NULL-terminated
+ * array; on failure frees what it collected. The lock is the caller's. */
+static int rows_collect(struct berth_state *st, sqlite3_stmt *stmt, state_row_fn from_row,
+			state_free_fn free_one, void ***ret, size_t *ret_n, const char *what,
+			struct berth_error **err)
+{
+	void **list = calloc(1, sizeof(*list));
+	size_t n = 0;
+	int rc, r = 0;
+	if (!list)
+		return -ENOMEM;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		void **grown = realloc(list, (n + 2) * sizeof(*list));
+		if (!grown) {
+			r = -ENOMEM;
+			break;
+		}
+		list = grown;
+		list[n + 1] = NULL;
+		list[n] = from_row(stmt);
+		if (!list[n]) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = state_fail(st, rc, err, what);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free_one(list[i]);
+		free(list);
+		return r;
+	}
+	*ret = list;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}
+
+int state_query_list(struct berth_state *st, const char *sql, size_t n, const char *const *args,
+		     state_row_fn from_row, state_free_fn free_one, void ***ret, size_t *ret_n,
+		     const char *what, struct berth_error **err)
+{
+	_cleanup_unlock_ struct berth_state *l = state_lock(st);
+	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
+	int r = state_prepare_texts(st, sql, n, args, &stmt, err);
+	if (r < 0)
+		return r;
+	return rows_collect(st, stmt, from_row, free_one, ret, ret_n, what, err);
 }
 
 /* ---- open, migrate, close -------------------------------------------------- */
@@ -350,12 +503,9 @@ int state_run(struct berth_state *st, const char *sql, size_t n, const char *con
 {
 	_cleanup_unlock_ struct berth_state *l = state_lock(st);
 	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, sql, &stmt, err);
+	int r = state_prepare_texts(st, sql, n, args, &stmt, err);
 	if (r < 0)
 		return r;
-	r = state_bind_texts(stmt, n, args);
-	if (r < 0)
-		return berth_error_set(err, -r, "state '%s': bind", st->path);
 	int rc = sqlite3_step(stmt);
 	if (rc != SQLITE_DONE)
 		return state_sqlite_errno(rc); /* the caller words the error */
@@ -364,289 +514,16 @@ int state_run(struct berth_state *st, const char *sql, size_t n, const char *con
 	return 0;
 }
 
-/* Runs a one-row, one-column text query; -ENOENT without a row. */
-static int state_query_text(struct berth_state *st, const char *sql, const char *arg, char **ret,
-			    struct berth_error **err)
+static void *text_from_row(sqlite3_stmt *stmt)
 {
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, sql, &stmt, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		return -ENOENT;
-	if (rc != SQLITE_ROW)
-		return state_fail(st, rc, err, "query");
-	char *s = state_column_strdup(stmt, 0);
-	if (!s)
-		return -ENOMEM;
-	*ret = s;
-	return 0;
+	return state_column_strdup(stmt, 0);
 }
 
-/* ---- images ----------------------------------------------------------------- */
-
-#define IMAGE_COLUMNS "id, manifest_digest, media_type, size, created, platform"
-
-void berth_state_image_free(struct berth_state_image *img)
+int state_query_text(struct berth_state *st, const char *sql, const char *arg, char **ret,
+		     struct berth_error **err)
 {
-	if (!img)
-		return;
-	free(img->id);
-	free(img->manifest_digest);
-	free(img->media_type);
-	free(img->platform);
-	free(img);
-}
-
-void berth_state_image_list_free(struct berth_state_image **list)
-{
-	if (!list)
-		return;
-	for (struct berth_state_image **p = list; *p; p++)
-		berth_state_image_free(*p);
-	free(list);
-}
-
-static struct berth_state_image *image_from_row(sqlite3_stmt *stmt)
-{
-	struct berth_state_image *img = calloc(1, sizeof(*img));
-	if (!img)
-		return NULL;
-	img->id = state_column_strdup(stmt, 0);
-	img->manifest_digest = state_column_strdup(stmt, 1);
-	img->media_type = state_column_strdup(stmt, 2);
-	img->size = sqlite3_column_int64(stmt, 3);
-	img->created = sqlite3_column_int64(stmt, 4);
-	img->platform = state_column_strdup(stmt, 5);
-	if (!img->id) {
-		berth_state_image_free(img);
-		return NULL;
-	}
-	return img;
-}
-
-int berth_state_image_put(struct berth_state *st, const struct berth_state_image *img,
-			  struct berth_error **err)
-{
-	if (!img || !img->id || !*img->id)
-		return berth_error_set(err, EINVAL, "store image: no id");
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	/* An upsert, not INSERT OR REPLACE: REPLACE deletes the row first,
-	 * which the tags' foreign key would refuse. */
-	int r =
-	    state_prepare(st,
-			  "INSERT INTO images (" IMAGE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-			  "ON CONFLICT(id) DO UPDATE SET manifest_digest = ?2, media_type = ?3, "
-			  "size = ?4, created = ?5, platform = ?6",
-			  &stmt, err);
-	if (r < 0)
-		return r;
-	const char *texts[] = {img->id, img->manifest_digest, img->media_type};
-	if (state_bind_texts(stmt, ARRAY_SIZE(texts), texts) < 0 ||
-	    sqlite3_bind_int64(stmt, 4, img->size) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 5, img->created) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 6, img->platform, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	int rc = sqlite3_step(stmt);
-	if (rc != SQLITE_DONE)
-		return state_fail(st, rc, err, "store image");
-	return 0;
-}
-
-int berth_state_image_get(struct berth_state *st, const char *id, struct berth_state_image **ret,
-			  struct berth_error **err)
-{
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, "SELECT " IMAGE_COLUMNS " FROM images WHERE id = ?1", &stmt, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		return berth_error_set(err, ENOENT, "no such image: %s", id);
-	if (rc != SQLITE_ROW)
-		return state_fail(st, rc, err, "read image");
-	struct berth_state_image *img = image_from_row(stmt);
-	if (!img)
-		return -ENOMEM;
-	*ret = img;
-	return 0;
-}
-
-int berth_state_image_delete(struct berth_state *st, const char *id, struct berth_error **err)
-{
-	const char *args[] = {id};
-	int changes = 0;
-	int r = state_run(st, "DELETE FROM images WHERE id = ?1", 1, args, &changes, err);
-	if (r == -EEXIST) /* the tags' foreign key said no */
-		return berth_error_set(err, EBUSY, "image %s is tagged; remove its tags first", id);
-	if (r < 0)
-		return berth_error_set(err, -r, "delete image %s", id);
-	if (changes == 0)
-		return berth_error_set(err, ENOENT, "no such image: %s", id);
-	return 0;
-}
-
-int berth_state_image_list(struct berth_state *st, struct berth_state_image ***ret, size_t *ret_n,
-			   struct berth_error **err)
-{
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, "SELECT " IMAGE_COLUMNS " FROM images ORDER BY created DESC, id",
-			      &stmt, err);
-	if (r < 0)
-		return r;
-	_cleanup_(berth_state_image_list_freep) struct berth_state_image **list =
-	    calloc(1, sizeof(*list));
-	size_t n = 0;
-	if (!list)
-		return -ENOMEM;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct berth_state_image **grown = realloc(list, (n + 2) * sizeof(*list));
-		if (!grown)
-			return -ENOMEM;
-		list = grown;
-		list[n + 1] = NULL;
-		list[n] = image_from_row(stmt);
-		if (!list[n])
-			return -ENOMEM;
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		return state_fail(st, rc, err, "list images");
-	*ret = TAKE_PTR(list);
-	if (ret_n)
-		*ret_n = n;
-	return 0;
-}
-
-int berth_state_image_count(struct berth_state *st, int64_t *ret, struct berth_error **err)
-{
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, "SELECT COUNT(*) FROM images", &stmt, err);
-	if (r < 0)
-		return r;
-	int rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW)
-		return state_fail(st, rc, err, "count images");
-	*ret = sqlite3_column_int64(stmt, 0);
-	return 0;
-}
-
-/* ---- names: tags and repo digests ------------------------------------------- */
-
-/* tags ("repo:tag") and repo_digests ("repo@sha256:…") are the same kind of
- * table: a unique name pointing at an image. One set of helpers serves both;
- * `table` is one of the two literal names below, never user input. */
-static const char TABLE_TAGS[] = "tags", TABLE_REPO_DIGESTS[] = "repo_digests";
-
-static int name_set(struct berth_state *st, const char *table, const char *name,
-		    const char *image_id, struct berth_error **err)
-{
-	if (!name || !*name || !image_id)
-		return berth_error_set(err, EINVAL, "%s: empty name or image", table);
-	_cleanup_free_ char *sql = berth_strdup_printf(
-		"INSERT INTO %s (name, image_id) VALUES (?1, ?2) "
-		"ON CONFLICT(name) DO UPDATE SET image_id = ?2",
-		table);
-	if (!sql)
-		return -ENOMEM;
-	const char *args[] = {name, image_id};
-	int r = state_run(st, sql, 2, args, NULL, err);
-	if (r == -EEXIST) /* the foreign key: no such image */
-		return berth_error_set(err, ENOENT, "'%s': no such image: %s", name, image_id);
-	if (r < 0)
-		return berth_error_set(err, -r, "record '%s'", name);
-	return 0;
-}
-
-static int name_get(struct berth_state *st, const char *table, const char *name,
-		    char **ret_image_id, struct berth_error **err)
-{
-	_cleanup_free_ char *sql = berth_strdup_printf("SELECT image_id FROM %s WHERE name = ?1",
-						       table);
-	if (!sql)
-		return -ENOMEM;
-	int r = state_query_text(st, sql, name, ret_image_id, err);
-	if (r == -ENOENT)
-		return berth_error_set(err, ENOENT, "no such image: %s", name);
-	return r;
-}
-
-static int name_delete(struct berth_state *st, const char *table, const char *name,
-		       struct berth_error **err)
-{
-	_cleanup_free_ char *sql = berth_strdup_printf("DELETE FROM %s WHERE name = ?1", table);
-	if (!sql)
-		return -ENOMEM;
-	const char *args[] = {name};
-	int changes = 0;
-	int r = state_run(st, sql, 1, args, &changes, err);
-	if (r < 0)
-		return berth_error_set(err, -r, "remove '%s'", name);
-	if (changes == 0)
-		return berth_error_set(err, ENOENT, "no such image: %s", name);
-	return 0;
-}
-
-/* The names of `table` that point at image_id, sorted. */
-static int names_of_image(struct berth_state *st, const char *table, const char *image_id,
-			  char ***ret, struct berth_error **err)
-{
-	_cleanup_free_ char *sql = berth_strdup_printf(
-		"SELECT name FROM %s WHERE image_id = ?1 ORDER BY name", table);
-	if (!sql)
-		return -ENOMEM;
-	_cleanup_unlock_ struct berth_state *l = state_lock(st);
-	_cleanup_stmt_ sqlite3_stmt *stmt = NULL;
-	int r = state_prepare(st, sql, &stmt, err);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_text(stmt, 1, image_id, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return state_fail(st, SQLITE_NOMEM, err, "bind");
-	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		if (strv_push(&v, (const char *)sqlite3_column_text(stmt, 0)) < 0)
-			return -ENOMEM;
-	if (rc != SQLITE_DONE)
-		return state_fail(st, rc, err, table);
-	*ret = TAKE_PTR(v);
-	return 0;
-}
-
-int berth_state_tag_set(struct berth_state *st, const char *name, const char *image_id,
-			struct berth_error **err)
-{
-	return name_set(st, TABLE_TAGS, name, image_id, err);
-}
-
-int berth_state_tag_get(struct berth_state *st, const char *name, char **ret_image_id,
-			struct berth_error **err)
-{
-	return name_get(st, TABLE_TAGS, name, ret_image_id, err);
-}
-
-int berth_state_tag_delete(struct berth_state *st, const char *name, struct berth_error **err)
-{
-	return name_delete(st, TABLE_TAGS, name, err);
-}
-
-int berth_state_image_tags(struct berth_state *st, const char *image_id, char ***ret,
-			   struct berth_error **err)
-{
-	return names_of_image(st, TABLE_TAGS, image_id, ret, err);
+	int r = state_query_one(st, sql, arg, text_from_row, (void **)ret, "query", err);
+	return r == 0 ? -ENOENT : r < 0 ? r : 0;
 }
 
 /* ---- meta ------------------------------------------------------------------ */
@@ -668,30 +545,4 @@ int berth_state_meta_set(struct berth_state *st, const char *key, const char *va
 	if (r < 0)
 		return berth_error_set(err, -r, "state '%s': set '%s'", st->path, key);
 	return 0;
-}
-
-/* ---- repo digests ------------------------------------------------------------ */
-
-int berth_state_repo_digest_set(struct berth_state *st, const char *name, const char *image_id,
-				struct berth_error **err)
-{
-	return name_set(st, TABLE_REPO_DIGESTS, name, image_id, err);
-}
-
-int berth_state_repo_digest_get(struct berth_state *st, const char *name, char **ret_image_id,
-				struct berth_error **err)
-{
-	return name_get(st, TABLE_REPO_DIGESTS, name, ret_image_id, err);
-}
-
-int berth_state_repo_digest_delete(struct berth_state *st, const char *name,
-				   struct berth_error **err)
-{
-	return name_delete(st, TABLE_REPO_DIGESTS, name, err);
-}
-
-int berth_state_image_repo_digests(struct berth_state *st, const char *image_id, char ***ret,
-				   struct berth_error **err)
-{
-	return names_of_image(st, TABLE_REPO_DIGESTS, image_id, ret, err);
 }

@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "engine/engine-net.h"
 #include "engine/engine-spec.h"
 #include "image/image.h"
 #include "runtime/runtime-internal.h"
@@ -23,8 +24,12 @@
 
 static char tmp[] = "/tmp/test-engine-spec-XXXXXX";
 static char *lower[3];
+static char volumes_dir[512]; /* <tmp>/volumes, for volume mounts */
 
 static struct image_config image = {0};
+/* The netns file the engine hands the builder; NULL in most tests (as a
+ * caller without networking would). */
+static const char *netns_path;
 
 /* Builds a spec from a body given as JSON text; returns NULL on failure
  * and then *msg holds the error message (caller frees). */
@@ -46,6 +51,8 @@ static json_t *build(const char *body_text, char **msg)
 	    .body = body,
 	    .image = &image,
 	    .init_path = "/usr/bin/true",
+	    .volumes_dir = volumes_dir,
+	    .netns_path = netns_path,
 	};
 	json_t *spec = NULL;
 	int r = engine_spec_build(&in, &spec, &warnings, &err);
@@ -267,11 +274,11 @@ static void test_rejections(void)
 	expect_error("{\"HostConfig\": {\"LogConfig\": {\"Config\": {\"bogus\": \"1\"}}}}",
 		     "unknown log opt 'bogus' for json-file log driver");
 	expect_error("{\"StopSignal\": \"SIGNOPE\"}", "Invalid signal: SIGNOPE");
-	expect_error("{\"HostConfig\": {\"Binds\": [\"myvol:/data\"]}}",
-		     "volumes are not supported yet");
+	expect_error("{\"HostConfig\": {\"Binds\": [\"novol:/data\"]}}",
+		     "get novol: no such volume");
 	expect_error("{\"HostConfig\": {\"Mounts\": [{\"Type\": \"volume\", \"Target\": "
 		     "\"/d\"}]}}",
-		     "volumes are not supported yet");
+		     "the anonymous volume on '/d' was not created");
 	expect_error("{\"HostConfig\": {\"Tmpfs\": {\"rel\": \"\"}}}", "must be absolute");
 	expect_error("{\"HostConfig\": {\"SecurityOpt\": [\"seccomp={bad\"]}}",
 		     "Decoding seccomp profile failed");
@@ -696,6 +703,73 @@ static void test_files(void)
 	CHECK_STR(hostname, "0123456789ab\n");
 }
 
+/* The network namespace entry of a spec: NULL when there is none. */
+static json_t *netns_of(json_t *spec)
+{
+	size_t i;
+	json_t *ns;
+	json_array_foreach(path_get(spec, "linux.namespaces"), i, ns)
+	    if (strcmp(json_string_value(json_object_get(ns, "type")), "network") == 0) return ns;
+	return NULL;
+}
+
+/* Bridge, user networks and container:NAME join the netns file the engine
+ * makes at start; "none" gets a fresh namespace; "host" none at all. */
+static void test_network_namespaces(void)
+{
+	netns_path = "/run/berth/netns/" ID;
+	const char *joins[] = {"{}", "{\"HostConfig\": {\"NetworkMode\": \"default\"}}",
+			       "{\"HostConfig\": {\"NetworkMode\": \"bridge\"}}",
+			       "{\"HostConfig\": {\"NetworkMode\": \"mynet\"}}",
+			       "{\"HostConfig\": {\"NetworkMode\": \"container:web\"}}"};
+	for (size_t i = 0; i < ARRAY_SIZE(joins); i++) {
+		_cleanup_free_ char *msg = NULL;
+		_cleanup_json_ json_t *s = build(joins[i], &msg);
+		json_t *ns = s ? netns_of(s) : NULL;
+		if (!s)
+			FAIL("%s refused: %s", joins[i], msg ? msg : "?");
+		else
+			CHECK_STR(json_string_value(json_object_get(ns, "path")), netns_path);
+		CHECK_INT(json_array_size(path_get(s, "linux.namespaces")), 6);
+	}
+	_cleanup_json_ json_t *none = build("{\"HostConfig\": {\"NetworkMode\": \"none\"}}", NULL);
+	CHECK(netns_of(none) && !json_object_get(netns_of(none), "path"));
+	_cleanup_json_ json_t *host = build("{\"HostConfig\": {\"NetworkMode\": \"host\"}}", NULL);
+	CHECK(host && !netns_of(host));
+	netns_path = NULL;
+	/* Without a namespace to join, a user network cannot be placed. */
+	expect_error("{\"HostConfig\": {\"NetworkMode\": \"container:web\"}}",
+		     "network web not found");
+	_cleanup_json_ json_t *plain = build("{}", NULL);
+	CHECK(netns_of(plain) && !json_object_get(netns_of(plain), "path"));
+}
+
+/* --add-host NAME:host-gateway is the default bridge's gateway; at start
+ * the files are rewritten in place with the container's address. */
+static void test_network_files(void)
+{
+	_cleanup_json_ json_t *body = json_pack("{s:{s:[s]}}", "HostConfig", "ExtraHosts",
+						"host.docker.internal:host-gateway");
+	struct engine_spec_input in = {.id = ID, .container_dir = tmp, .body = body};
+	_cleanup_error_ struct berth_error *err = NULL;
+	CHECK_INT(engine_container_files_write(&in, &err), 0);
+	_cleanup_free_ char *hosts_path = berth_strdup_printf("%s/hosts", tmp);
+	struct stat before, after;
+	CHECK(stat(hosts_path, &before) == 0);
+	json_t *hc = json_object_get(body, "HostConfig");
+	CHECK_INT(engine_container_hosts_write(tmp, hc, "0123456789ab", "172.18.0.2", &err), 0);
+	CHECK_INT(engine_container_resolv_write(tmp, hc, "172.18.0.1", &err), 0);
+	CHECK(stat(hosts_path, &after) == 0 && after.st_ino == before.st_ino);
+	_cleanup_free_ char *hosts = NULL, *resolv = NULL;
+	berth_read_file(AT_FDCWD, hosts_path, &hosts, NULL);
+	_cleanup_free_ char *resolv_path = berth_strdup_printf("%s/resolv.conf", tmp);
+	berth_read_file(AT_FDCWD, resolv_path, &resolv, NULL);
+	CHECK_CONTAINS(hosts, "172.17.0.1\thost.docker.internal\n");
+	CHECK_CONTAINS(hosts, "172.18.0.2\t0123456789ab\n");
+	CHECK(resolv && strncmp(resolv, "nameserver 172.18.0.1\n", 22) == 0);
+	CHECK(resolv && !strstr(resolv + 22, "nameserver"));
+}
+
 static void test_signals(void)
 {
 	int sig = 0;
@@ -727,6 +801,73 @@ static void setup_layers(void)
 			 "alice:x:2000:2000::/home/alice2:/bin/sh\n");
 }
 
+/* The mount a spec has on dest, or NULL. */
+static json_t *mount_at(json_t *spec, const char *dest)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(path_get(spec, "mounts"), i, m) if (strcmp(
+	    json_string_value(json_object_get(m, "destination")), dest) == 0) return m;
+	return NULL;
+}
+
+/* Named volumes (as the create hook leaves them: Binds NAME:/path and
+ * Mounts of Type "volume") are binds of <volumes_dir>/NAME/_data; a
+ * subpath stays inside the volume even through a symlink to "/". */
+static void test_volume_mounts(void)
+{
+	char data[600], path[700];
+	snprintf(data, sizeof(data), "%s/myvol/_data", volumes_dir);
+	snprintf(path, sizeof(path), "%s/sub/deeper", data);
+	CHECK(berth_mkdir_p(path, 0755) == 0);
+	snprintf(path, sizeof(path), "%s/esc", data);
+	CHECK(symlink("/", path) == 0);
+	snprintf(path, sizeof(path), "%s/up", data);
+	CHECK(symlink("../../../../../..", path) == 0);
+
+	_cleanup_json_ json_t *s = build(
+	    "{\"HostConfig\": {\"Binds\": [\"myvol:/data:ro\"], \"Mounts\": [{\"Type\": "
+	    "\"volume\", \"Source\": \"myvol\", \"Target\": \"/rw/\"}, {\"Type\": \"volume\", "
+	    "\"Source\": \"myvol\", \"Target\": \"/sub\", \"ReadOnly\": true, "
+	    "\"VolumeOptions\": {\"Subpath\": \"sub/deeper\"}}, {\"Type\": \"volume\", "
+	    "\"Source\": \"myvol\", \"Target\": \"/esc\", \"VolumeOptions\": {\"Subpath\": "
+	    "\"esc\"}}, {\"Type\": \"volume\", \"Source\": \"myvol\", \"Target\": \"/up\", "
+	    "\"VolumeOptions\": {\"Subpath\": \"up/sub\"}}]}}",
+	    NULL);
+	json_t *m = mount_at(s, "/data");
+	CHECK(m && array_has(json_object_get(m, "options"), "ro") &&
+	      array_has(json_object_get(m, "options"), "rbind"));
+	CHECK_STR(json_string_value(json_object_get(m, "source")), data);
+	m = mount_at(s, "/rw");
+	CHECK(m && !array_has(json_object_get(m, "options"), "ro"));
+	CHECK_STR(json_string_value(json_object_get(m, "source")), data);
+	m = mount_at(s, "/sub");
+	snprintf(path, sizeof(path), "%s/sub/deeper", data);
+	CHECK(m && array_has(json_object_get(m, "options"), "ro"));
+	CHECK_STR(json_string_value(json_object_get(m, "source")), path);
+	/* A symlink to "/" in the volume is the volume's own root. */
+	m = mount_at(s, "/esc");
+	CHECK_STR(json_string_value(json_object_get(m, "source")), data);
+	m = mount_at(s, "/up");
+	snprintf(path, sizeof(path), "%s/sub", data);
+	CHECK_STR(json_string_value(json_object_get(m, "source")), path);
+
+	expect_error("{\"HostConfig\": {\"Mounts\": [{\"Type\": \"volume\", \"Source\": "
+		     "\"myvol\", \"Target\": \"/x\", \"VolumeOptions\": {\"Subpath\": "
+		     "\"nosuch\"}}]}}",
+		     "cannot access subpath 'nosuch'");
+	expect_error("{\"HostConfig\": {\"Binds\": [\"myvol:/data\"], \"Mounts\": [{\"Type\": "
+		     "\"volume\", \"Source\": \"myvol\", \"Target\": \"/data\"}]}}",
+		     "Duplicate mount point: /data");
+	expect_error("{\"HostConfig\": {\"Binds\": [\"myvol:rel\"]}}",
+		     "invalid mount config for type \"volume\": invalid mount path: 'rel' mount "
+		     "path must be absolute");
+	expect_error("{\"HostConfig\": {\"Binds\": [\"/data\"]}}",
+		     "the anonymous volume on '/data' was not created");
+	expect_error("{\"HostConfig\": {\"Binds\": [\"../x:/data\"]}}",
+		     "includes invalid characters for a local volume name");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp)) {
@@ -734,6 +875,7 @@ int main(void)
 		return 1;
 	}
 	setup_layers();
+	snprintf(volumes_dir, sizeof(volumes_dir), "%s/volumes", tmp);
 	test_merge();
 	test_caps();
 	test_privileged();
@@ -745,7 +887,10 @@ int main(void)
 	test_seccomp();
 	test_custom_profile();
 	test_files();
+	test_network_namespaces();
+	test_network_files();
 	test_signals();
+	test_volume_mounts();
 	_cleanup_free_ char *rm = berth_strdup_printf("rm -rf '%s'", tmp);
 	if (system(rm) != 0)
 		FAIL("remove %s", tmp);

@@ -25,6 +25,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <dirent.h>
 #include <seccomp.h>
 
 #include "runtime/runtime-internal.h"
@@ -370,6 +371,47 @@ static void child_seccomp_profile(void)
 	CHECK(personality_fails_with(PER_LINUX, EACCES), "personality: %m");
 }
 
+/* The precompiled path (runtime-seccomp-cache.c): the first call compiles
+ * and stores the program under the state root, the second reads it back
+ * (the same bytes), and the loaded program filters as the compiled one. */
+static void child_seccomp_cached(void)
+{
+	char root[] = "/tmp/berth-seccomp-cache.XXXXXX";
+	CHECK(mkdtemp(root) != NULL, "mkdtemp: %m");
+	char *flags[] = { "SECCOMP_FILTER_FLAG_LOG", NULL };
+	struct rt_seccomp_rule rule = { .names = getcwd_names, .action = SCMP_ACT_ERRNO(EACCES) };
+	struct rt_seccomp a = { .default_action = SCMP_ACT_ALLOW, .flags = flags, .rules = &rule,
+				.n_rules = 1 };
+	struct rt_seccomp b = a;
+	_cleanup_json_ json_t *profile = json_pack("{s:s,s:[s],s:[{s:[s],s:s,s:i}]}",
+		"defaultAction", "SCMP_ACT_ALLOW", "flags", "SECCOMP_FILTER_FLAG_LOG", "syscalls",
+		"names", "getcwd", "action", "SCMP_ACT_ERRNO", "errnoRet", EACCES);
+	CHECK(profile != NULL, "json_pack");
+	rt_seccomp_precompile(&a, profile, root);
+	CHECK(a.bpf && a.bpf_len > 0 && a.bpf_len % 8 == 0, "compiled: %zu bytes", a.bpf_len);
+	CHECK(a.load_flags == 2, "flags %#x: SECCOMP_FILTER_FLAG_LOG", a.load_flags);
+	_cleanup_free_ char *dir = berth_strdup_printf("%s/.seccomp-cache", root);
+	DIR *d = opendir(dir);
+	CHECK(d != NULL, "cache dir '%s': %m", dir);
+	int files = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		files += de->d_name[0] != '.';
+	closedir(d);
+	CHECK(files == 1, "%d files in the cache", files);
+	rt_seccomp_precompile(&b, profile, root);
+	CHECK(b.bpf && b.bpf_len == a.bpf_len && memcmp(a.bpf, b.bpf, a.bpf_len) == 0,
+	      "the cached program differs");
+	_cleanup_free_ char *cmd = berth_strdup_printf("rm -rf '%s'", root);
+	CHECK(system(cmd) == 0, "remove '%s'", root);
+	_cleanup_error_ struct berth_error *err = NULL;
+	CHECK(rt_seccomp_apply(&b, true, &err) == 0, "%s", MSG(err));
+	CHECK(getcwd_fails_with(EACCES), "getcwd: %m");
+	CHECK(getpid() > 0, "default action");
+	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1, "nnp true sets no_new_privs");
+	free(a.bpf);
+	free(b.bpf);
+}
+
 /* Refusals happen before anything is loaded; a child all the same. */
 static void child_seccomp_refusals(void)
 {
@@ -637,6 +679,7 @@ int main(void)
 	in_child("seccomp without nnp", child_seccomp_without_nnp);
 	in_child("seccomp without nnp or cap", child_seccomp_without_nnp_or_cap);
 	in_child("seccomp profile", child_seccomp_profile);
+	in_child("seccomp precompiled and cached", child_seccomp_cached);
 	in_child("seccomp refusals", child_seccomp_refusals);
 	test_hooks_stdin_env_args();
 	test_hooks_defaults();

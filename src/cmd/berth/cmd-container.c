@@ -1,6 +1,6 @@
 /* cmd-container.c - `berth container SUBVERB` (ls/ps/list and every
  * container verb under its own name, as docker's management command) and
- * the container verbs that fit in a screen: `update`, `port`, `diff`,
+ * the container verbs that fit in a screen: `update`, `diff`,
  * `export [-o FILE]`, `commit [-m] [-a] [-c]... [-p] CTR [REPO[:TAG]]` and
  * `container prune [-f] [--filter]`. Each is one request and docker's
  * printing of its answer. */
@@ -88,46 +88,6 @@ int cmd_update(struct berth_cli *cli, int argc, char **argv)
 		printf("%s\n", argv[i]);
 	}
 	return rc;
-}
-
-int cmd_port(struct berth_cli *cli, int argc, char **argv)
-{
-	if (argc < 2 || argc > 3)
-		return usage_error("port", "at least 1 and at most 2 arguments");
-	_cleanup_free_ char *path = container_path(argv[1], "/json");
-	_cleanup_error_ struct berth_error *err = NULL;
-	_cleanup_json_ json_t *info = NULL;
-	if (!path || berth_client_call(cli->client, "GET", path, NULL, NULL, &info, &err) < 0)
-		return daemon_error(err);
-	_cleanup_free_ char *want = argc == 3 && !strchr(argv[2], '/')
-					? berth_strdup_printf("%s/tcp", argv[2])
-				    : argc == 3 ? strdup(argv[2]) : NULL;
-	const char *port;
-	json_t *bindings;
-	bool found = false;
-	json_object_foreach(json_object_get(json_object_get(info, "NetworkSettings"), "Ports"), port,
-			    bindings)
-	{
-		if (want && strcmp(want, port) != 0)
-			continue;
-		size_t i;
-		json_t *b;
-		json_array_foreach(bindings, i, b)
-		{
-			const char *ip = json_string_value(json_object_get(b, "HostIp")) ?: "";
-			const char *hp = json_string_value(json_object_get(b, "HostPort")) ?: "";
-			if (want)
-				printf("%s:%s\n", *ip ? ip : "0.0.0.0", hp);
-			else
-				printf("%s -> %s:%s\n", port, *ip ? ip : "0.0.0.0", hp);
-			found = true;
-		}
-	}
-	if (want && !found) {
-		fprintf(stderr, "Error: No public port '%s' published for %s\n", want, argv[1]);
-		return 1;
-	}
-	return 0;
 }
 
 int cmd_diff(struct berth_cli *cli, int argc, char **argv)

@@ -81,27 +81,24 @@ static char *names_field(json_t *names, bool no_trunc)
 	return strdup(buf);
 }
 
-static char *ports_field(json_t *ports)
+/* docker's NETWORKS: the names of NetworkSettings.Networks, sorted. */
+static int name_cmp(const void *a, const void *b)
 {
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static char *networks_field(json_t *networks)
+{
+	const char *names[64], *k;
+	size_t n = 0;
+	json_t *v;
+	json_object_foreach(networks, k, v)
+		if (n < ARRAY_SIZE(names))
+			names[n++] = k;
+	qsort(names, n, sizeof(*names), name_cmp);
 	char buf[4096] = "";
-	size_t i, len = 0;
-	json_t *p;
-	json_array_foreach(ports, i, p)
-	{
-		const char *ip = json_string_value(json_object_get(p, "IP"));
-		json_int_t priv = json_integer_value(json_object_get(p, "PrivatePort"));
-		json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
-		const char *type = json_string_value(json_object_get(p, "Type")) ?: "tcp";
-		if (len >= sizeof(buf))
-			break;
-		if (pub)
-			len += snprintf(buf + len, sizeof(buf) - len, "%s%s:%lld->%lld/%s",
-					len ? ", " : "", ip ? ip : "", (long long)pub,
-					(long long)priv, type);
-		else
-			len += snprintf(buf + len, sizeof(buf) - len, "%s%lld/%s", len ? ", " : "",
-					(long long)priv, type);
-	}
+	for (size_t i = 0, len = 0; i < n && len < sizeof(buf); i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "", names[i]);
 	return strdup(buf);
 }
 
@@ -175,14 +172,15 @@ static json_t *ps_row(json_t *c, const struct ps_opts *o)
 	set_owned(row, "Command", go_quote(cut ? cut : ""));
 	set_owned(row, "CreatedAt", created_at(created));
 	json_object_set_new(row, "RunningFor", json_string(ago));
-	set_owned(row, "Ports", ports_field(json_object_get(c, "Ports")));
+	set_owned(row, "Ports", ports_display(json_object_get(c, "Ports")));
 	json_object_set(row, "State", json_object_get(c, "State") ?: json_string(""));
 	json_object_set(row, "Status", json_object_get(c, "Status") ?: json_string(""));
 	set_owned(row, "Size", o->size ? size_field(c) : strdup("0B"));
 	set_owned(row, "Names", names_field(json_object_get(c, "Names"), o->no_trunc));
 	set_owned(row, "Labels", labels_field(json_object_get(c, "Labels")));
 	json_object_set_new(row, "Mounts", json_string(""));
-	json_object_set_new(row, "Networks", json_string(""));
+	set_owned(row, "Networks",
+		  networks_field(json_object_get(json_object_get(c, "NetworkSettings"), "Networks")));
 	json_object_set_new(row, "LocalVolumes", json_string("0"));
 	json_object_set_new(row, "Platform", json_null()); /* as docker's json lines */
 	return row;

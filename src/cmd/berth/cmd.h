@@ -227,10 +227,46 @@ int container_session(struct berth_cli *cli, const struct session *s);
 /* docker's status for a failed start's message: 127, 126 or 125. */
 int start_error_status(const char *msg);
 
+/* ---- cmd-network.c, cmd-volume.c: networks and volumes --------------- */
+
+int cmd_network(struct berth_cli *cli, int argc, char **argv);
+int cmd_volume(struct berth_cli *cli, int argc, char **argv);
+/* Runs table's entry named argv[1] ("berth GROUP SUBVERB …"); usage and
+ * 1 when there is none. */
+int subverb_run(const char *group, const struct berth_verb *table, size_t n,
+		struct berth_cli *cli, int argc, char **argv);
+/* --filter "k=v" into the API's {"k": ["v", …]}; prints docker's error
+ * and returns -EINVAL for a value without '='. */
+int filter_add(json_t *filters, const char *kv);
+/* path with "?filters=<escaped JSON>" added when filters is not empty;
+ * caller frees; NULL on ENOMEM. */
+char *filters_path(const char *path, json_t *filters);
+/* Prints docker's prune warning and asks; true on y/Y. Reads stdin. */
+bool prune_confirm(const char *warning);
+/* GET /COLLECTION/NAME for each name, printed as docker's inspect (one
+ * indented JSON array, or format per object); a missing one prints the
+ * daemon's message, as docker does for networks and volumes. Returns the
+ * exit status. */
+int inspect_objects(struct berth_cli *cli, const char *collection, char **names, int n,
+		    const char *format);
+/* --label/--opt "k=v" into obj[k] = "v" (a bare "k" is k=""). */
+int label_set(json_t *obj, const char *kv);
+/* A new array holding list's objects sorted by their string field key. */
+json_t *sorted_by(json_t *list, const char *key);
+/* Labels {"a": "1", "b": "2"} as docker's "a=1,b=2"; caller frees. */
+char *labels_string(json_t *labels);
+
+/* cmd-port.c: a container summary's Ports as ps's PORTS column, in
+ * docker's words ("0.0.0.0:8080->80/tcp, 443/tcp"); caller frees. */
+char *ports_display(json_t *ports);
+
 /* ---- run-flags.c: run/create flags to Docker's create body ----------- */
 
 struct run_flags {
 	json_t *body; /* Docker's create body (Config + HostConfig) */
+	/* --ip/--ip6/--network-alias/--mac-address, gathered until the end
+	 * names the network they belong to (NetworkingConfig). */
+	json_t *endpoint;
 	const char *name, *image, *platform, *detach_keys;
 	const char *pull; /* "missing" (default), "always", "never" */
 	bool detach, interactive, tty, rm, sig_proxy;
@@ -240,6 +276,15 @@ struct run_flags {
  * strings in *f point into argv. Free with run_flags_done. */
 int run_flags_parse(int argc, char **argv, struct run_flags *f, struct berth_error **err);
 void run_flags_done(struct run_flags *f);
+/* run-flags-net.c: the network and storage flags, into body (the whole
+ * create body) or its HostConfig; docker's error messages, -EINVAL. */
+int run_publish_add(json_t *body, const char *spec, struct berth_error **err);
+int run_expose_add(json_t *body, const char *spec, struct berth_error **err);
+int run_add_host(json_t *host_config, const char *v, struct berth_error **err);
+int run_check_ip(const char *v, struct berth_error **err);
+int run_check_mac(const char *v, struct berth_error **err);
+int run_volume_add(json_t *body, const char *spec, struct berth_error **err);
+int run_mount_add(json_t *body, const char *spec, struct berth_error **err);
 /* Docker's RAMInBytes ("512m", "1g", "100k", "1024"): binary units. */
 int parse_size(const char *s, int64_t *ret);
 /* Go's time.ParseDuration ("1m30s", "500ms") in nanoseconds. */

@@ -24,6 +24,8 @@ enum {
 	OPT_HEALTH_CMD, OPT_HEALTH_INTERVAL, OPT_HEALTH_TIMEOUT, OPT_HEALTH_RETRIES,
 	OPT_HEALTH_START, OPT_NO_HEALTH, OPT_LOG_DRIVER, OPT_LOG_OPT, OPT_RUNTIME, OPT_NETWORK,
 	OPT_ADD_HOST, OPT_DNS, OPT_PLATFORM, OPT_PULL, OPT_DETACH_KEYS, OPT_SIG_PROXY,
+	OPT_EXPOSE, OPT_IP, OPT_IP6, OPT_ALIAS, OPT_DNS_SEARCH, OPT_DNS_OPTION, OPT_MAC,
+	OPT_MOUNT, OPT_VOLUMES_FROM,
 };
 
 static const struct option run_longopts[] = {
@@ -70,6 +72,19 @@ static const struct option run_longopts[] = {
     {"add-host", required_argument, NULL, OPT_ADD_HOST},
     {"dns", required_argument, NULL, OPT_DNS},
     {"volume", required_argument, NULL, 'v'},
+    {"publish", required_argument, NULL, 'p'},
+    {"publish-all", no_argument, NULL, 'P'},
+    {"expose", required_argument, NULL, OPT_EXPOSE},
+    {"ip", required_argument, NULL, OPT_IP},
+    {"ip6", required_argument, NULL, OPT_IP6},
+    {"network-alias", required_argument, NULL, OPT_ALIAS},
+    {"alias", required_argument, NULL, OPT_ALIAS},
+    {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
+    {"dns-option", required_argument, NULL, OPT_DNS_OPTION},
+    {"dns-opt", required_argument, NULL, OPT_DNS_OPTION},
+    {"mac-address", required_argument, NULL, OPT_MAC},
+    {"mount", required_argument, NULL, OPT_MOUNT},
+    {"volumes-from", required_argument, NULL, OPT_VOLUMES_FROM},
     {"platform", required_argument, NULL, OPT_PLATFORM},
     {"pull", required_argument, NULL, OPT_PULL},
     {"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
@@ -400,6 +415,64 @@ static int parse_numeric(struct run_flags *f, int c, const char *v, struct berth
 	}
 }
 
+/* --ip, --ip6, --network-alias, --mac-address: the endpoint's settings. */
+static int endpoint_set(struct run_flags *f, int c, const char *v, struct berth_error **err)
+{
+	if (!f->endpoint && !(f->endpoint = json_object()))
+		return -ENOMEM;
+	json_t *ep = f->endpoint, *ipam = json_object_get(ep, "IPAMConfig");
+	if ((c == OPT_IP || c == OPT_IP6) && !ipam) {
+		ipam = json_object();
+		json_object_set_new(ep, "IPAMConfig", ipam);
+	}
+	int r = c == OPT_MAC ? run_check_mac(v, err) : c == OPT_ALIAS ? 0 : run_check_ip(v, err);
+	if (r < 0)
+		return r;
+	switch (c) {
+	case OPT_IP:
+		return json_object_set_new(ipam, "IPv4Address", json_string(v));
+	case OPT_IP6:
+		return json_object_set_new(ipam, "IPv6Address", json_string(v));
+	case OPT_MAC: /* API 1.44 reads the endpoint's, not Config.MacAddress */
+		return json_object_set_new(ep, "MacAddress", json_string(v));
+	default:
+		return array_add(ep, "Aliases", v);
+	}
+}
+
+/* The network and storage flags (run-flags-net.c does the parsing). */
+static int parse_net(struct run_flags *f, int c, const char *v, struct berth_error **err)
+{
+	json_t *hc = host_config(f);
+	switch (c) {
+	case 'p':
+		return run_publish_add(f->body, v, err);
+	case 'P':
+		return json_object_set_new(hc, "PublishAllPorts", json_true());
+	case OPT_EXPOSE:
+		return run_expose_add(f->body, v, err);
+	case OPT_NETWORK:
+		return json_object_set_new(hc, "NetworkMode", json_string(v));
+	case OPT_IP:
+	case OPT_IP6:
+	case OPT_ALIAS:
+	case OPT_MAC:
+		return endpoint_set(f, c, v, err);
+	case OPT_ADD_HOST:
+		return run_add_host(hc, v, err);
+	case OPT_DNS:
+		if (run_check_ip(v, err) < 0)
+			return -EINVAL;
+		return array_add(hc, "Dns", v);
+	case 'v':
+		return run_volume_add(f->body, v, err);
+	case OPT_MOUNT:
+		return run_mount_add(f->body, v, err);
+	default:
+		return parse_numeric(f, c, v, err);
+	}
+}
+
 /* Flags that only set a value or add to a list. */
 static int parse_plain(struct run_flags *f, int c, const char *v, struct berth_error **err)
 {
@@ -445,16 +518,14 @@ static int parse_plain(struct run_flags *f, int c, const char *v, struct berth_e
 		return set_map_kv(log_config(f), "Config", v);
 	case OPT_RUNTIME:
 		return json_object_set_new(hc, "Runtime", json_string(v));
-	case OPT_NETWORK:
-		return json_object_set_new(hc, "NetworkMode", json_string(v));
-	case OPT_ADD_HOST:
-		return array_add(hc, "ExtraHosts", v);
-	case OPT_DNS:
-		return array_add(hc, "Dns", v);
-	case 'v':
-		return array_add(hc, "Binds", v);
+	case OPT_DNS_SEARCH:
+		return array_add(hc, "DnsSearch", v);
+	case OPT_DNS_OPTION:
+		return array_add(hc, "DnsOptions", v);
+	case OPT_VOLUMES_FROM:
+		return array_add(hc, "VolumesFrom", v);
 	default:
-		return parse_numeric(f, c, v, err);
+		return parse_net(f, c, v, err);
 	}
 }
 
@@ -524,8 +595,13 @@ static int finish_body(struct run_flags *f, int argc, char **argv)
 			json_array_append_new(cmd, json_string(argv[i]));
 		json_object_set_new(b, "Cmd", cmd);
 	}
-	json_object_set_new(b, "NetworkingConfig",
-			    json_pack("{s:{}}", "EndpointsConfig"));
+	json_t *endpoints = json_object();
+	json_object_set_new(b, "NetworkingConfig", json_pack("{s:o}", "EndpointsConfig", endpoints));
+	if (f->endpoint) {
+		/* docker keys the endpoint by the network named, "default" if none. */
+		const char *net = json_string_value(json_object_get(host_config(f), "NetworkMode"));
+		json_object_set_new(endpoints, net ? net : "default", TAKE_PTR(f->endpoint));
+	}
 	return 0;
 }
 
@@ -538,7 +614,7 @@ int run_flags_parse(int argc, char **argv, struct run_flags *f, struct berth_err
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+:dite:w:u:m:c:h:l:v:", run_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:dite:w:u:m:c:h:l:v:p:P", run_longopts, NULL)) != -1) {
 		if (c == '?')
 			return berth_error_set(err, EINVAL, "unknown flag: %s", argv[optind - 1]);
 		if (c == ':')
@@ -558,4 +634,6 @@ void run_flags_done(struct run_flags *f)
 {
 	json_decref(f->body);
 	f->body = NULL;
+	json_decref(f->endpoint);
+	f->endpoint = NULL;
 }

@@ -336,6 +336,7 @@ static int serve(const struct options *o, const sigset_t *stop_signals)
 	if (r >= 0) {
 		cfg.engine = engine;
 		cfg.state = berth_engine_state(engine);
+		cfg.runtimes = o->runtimes; /* what the engine runs is what /info lists */
 		_cleanup_(berth_api_server_stopp) struct berth_api_server *srv = NULL;
 		r = berth_api_server_start(&cfg, &srv, &err);
 		if (r >= 0) {

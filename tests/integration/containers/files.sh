@@ -75,6 +75,40 @@ test_port() {
 	finish
 }
 
+# Regression (issue 4): `rmi -f` of an image that only a stopped container
+# uses deletes it, as docker does; a running user still refuses even force.
+# The container keeps working: it starts, survives an image prune, and rm
+# works.
+test_rmi_force_stopped_user() {
+	begin rmi image start
+	local id
+	id=$(b image inspect "$IMG" | jq -r '.[0].Id')
+	[[ $id =~ ^sha256:[0-9a-f]{64}$ ]] || fail "image id '$id'"
+	crun --name rfrun "$IMG" sleep 100
+	b_out rmi -f "$id"
+	assert_eq 1 "$RC" "rmi -f of an image a running container uses"
+	assert_contains "$ERR" "(cannot be forced) - image is being used by running container" "running user"
+	b rm -f rfrun >/dev/null || fail "rm -f rfrun"
+	b_out run --name rfstop "$IMG" echo still-here
+	assert_eq still-here "$OUT" "run ($ERR)"
+	b_out rmi "$IMG"
+	assert_eq 1 "$RC" "rmi without -f of a stopped container's image"
+	assert_contains "$ERR" "must force" "stopped user without force"
+	b_out rmi -f "$IMG"
+	assert_eq 0 "$RC" "rmi -f ($ERR)"
+	assert_contains "$OUT" "Untagged:" "rmi -f untags"
+	assert_contains "$OUT" "Deleted: $id" "rmi -f deletes the image"
+	assert_eq "" "$(b images -q)" "no images after rmi -f"
+	b_out image prune -a -f
+	assert_eq 0 "$RC" "image prune ($ERR)"
+	b_out start -a rfstop
+	assert_eq still-here "$OUT" "start of the container after its image went ($ERR)"
+	b_out rm rfstop
+	assert_eq 0 "$RC" "rm of the container after its image went ($ERR)"
+	finish
+}
+
 run_test containers/cp test_cp
 run_test containers/export-commit-diff test_export_commit_diff
 run_test containers/port test_port
+run_test containers/rmi-force-stopped-user test_rmi_force_stopped_user

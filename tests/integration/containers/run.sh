@@ -45,7 +45,7 @@ cg() {
 assert_line() { grep -qxF -- "$2" <<<"$1" || fail "${3:-output}: no line '$2' in: $1"; }
 IMG=${ENG_IMG:-none}
 
-for fam in basic limits security lifecycle streams files badinput; do
+for fam in basic limits security lifecycle streams files badinput runtime; do
 	. "$here/$fam.sh"
 done
 

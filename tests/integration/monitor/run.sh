@@ -341,13 +341,15 @@ t_idle_rss() {
 	set_args sleep 100
 	mon_start
 	mcall '{"op":"start"}' >/dev/null || fail "start"
-	sleep 0.2
+	# The monitor gives back what setup used 100 ms after the start
+	# (monitor-memory.c); allow for a loaded machine.
+	sleep 0.6
 	grep -q libasan "/proc/$MONPID/maps" && skip "a sanitizer build: RSS says nothing"
 	local rss
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$MONPID/status")
 	log "idle monitor RSS: ${rss} kB"
 	echo "idle monitor RSS: ${rss} kB" >&2
-	[ "$rss" -lt 1500 ] || fail "monitor RSS ${rss} kB, wanted under 1.5 MB"
+	[ "$rss" -lt 800 ] || fail "monitor RSS ${rss} kB, wanted under 800 kB"
 	mcall '{"op":"stop","timeout":0}' >/dev/null || fail "stop"
 	mon_wait_exit
 }
