@@ -310,6 +310,7 @@ static json_t *config_merge(json_t *body, const struct image_config *ic, const c
 		return NULL;
 	json_object_del(c, "HostConfig");
 	json_object_del(c, "NetworkingConfig");
+	json_object_del(c, "BerthNewVolumes"); /* engine-volume-container.c's undo note */
 	json_t *entry = json_object_get(body, "Entrypoint");
 	bool entry_given = entry && !json_is_null(entry);
 	json_t *cmd = json_object_get(body, "Cmd");
