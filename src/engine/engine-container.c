@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "engine-container-life.h"
+#include "engine-volume.h"
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -581,6 +582,7 @@ int berth_engine_container_create(struct berth_engine *e, const char *name, json
 		create_ctx_done(&c);
 		return r;
 	}
+	engine_volumes_pending_clear(e, c.id); /* the record now holds its volumes */
 	engine_life_event(e, "create", c.id,
 			  json_pack("{s:s,s:s}", "name", c.name, "image",
 				    json_string_value(json_object_get(body, "Image"))));
