@@ -49,12 +49,6 @@ net_make_web_image() {
 
 # ---------------------------------------------------------------- counting
 
-# berthd keeps <run-root>/netns a mount point of its own (shared
-# propagation, so namespace files bound inside it are seen by monitors) for
-# as long as it runs, as `ip netns` does with /run/netns: not a leak of a
-# container. This eng_mounts (it replaces lib.sh's) leaves it out;
-# net_cleanup unmounts it after berthd stops.
-eng_mounts() { grep -F "$T/" /proc/self/mountinfo | awk -v ns="$T/run/netns" '$5 != ns { print $5 }' || true; }
 
 # The berth-named links of the host: bridges of networks and host-side
 # veths (network.h names them), one per line, sorted.
@@ -256,7 +250,6 @@ net_cleanup() {
 		done
 	fi
 	eng_cleanup
-	umount -l "$T/run/netns" 2>/dev/null
 	for n in $(cat "$T/.netids" 2>/dev/null); do
 		[[ $n =~ ^[0-9a-f]{12} ]] && ip link del "br-${n:0:12}" 2>/dev/null
 	done
