@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -67,16 +68,28 @@ int rt_ns_join_paths(const struct rt_spec *spec, struct berth_error **err)
 	return rt_ns_join(paths, err);
 }
 
+/* The kernel's struct sigaction (x86-64 and most others): glibc's
+ * sigaction() refuses signals 32 and 33, which it keeps for itself. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 /* No blocked signal and no handler or SIG_IGN inherited from the runtime's
- * caller (a monitor ignores SIGPIPE, for one). */
+ * caller (a monitor ignores SIGPIPE, for one). Through the raw syscall, so
+ * signals 32 and 33 are reset too: a caller's SIG_IGN of them survives
+ * exec and would reach the container's process. */
 void rt_signals_reset(void)
 {
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	struct kernel_sigaction dfl = { .handler = SIG_DFL };
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 }
 
 static int wait_for(int fd, int type, struct rt_sync_msg *m, struct berth_error **err)

@@ -147,7 +147,8 @@ test_ps_inspect_wait() {
 test_pause_rename_top_stats() {
 	begin pause unpause rename top stats exec
 	crun --name pz "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
-	sleep 0.3
+	# The counter has started (a loaded machine may take a while).
+	eng_wait_for 10 test -s "/proc/$(insp pz '{{.State.Pid}}')/root/tmp/n" || fail "the counter did not start"
 	b_out pause pz
 	assert_eq 0 "$RC" "pause ($ERR)"
 	assert_eq "paused true" "$(insp pz '{{.State.Status}} {{.State.Paused}}')" "state after pause"

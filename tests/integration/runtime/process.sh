@@ -64,6 +64,29 @@ t_umask() {
 640" "$OUT" "umask and resulting mode"
 }
 
+t_signals_reset() {
+	# The runtime's caller may ignore or block signals (a CI runner ignored
+	# 32, which glibc's sigaction cannot even name); none of it may reach
+	# the container's process. The caller here ignores 13 and 32 and blocks
+	# 10 through the raw syscalls, then execs the runtime.
+	new_bundle "$B"
+	set_args grep -E '^Sig(Blk|Ign)' /proc/self/status
+	RC=0
+	python3 - "$RUNTIME" --root "$ROOT" run --bundle "$B" "$ID" >"$T/out" 2>"$T/err" </dev/null <<-'PY' || RC=$?
+		import ctypes, os, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		class KSA(ctypes.Structure):
+		    _fields_ = [("h", ctypes.c_ulong), ("f", ctypes.c_ulong), ("r", ctypes.c_ulong), ("m", ctypes.c_uint64)]
+		for sig in (13, 32):
+		    assert libc.syscall(13, sig, ctypes.byref(KSA(1, 0, 0, 0)), None, 8) == 0  # rt_sigaction SIG_IGN
+		mask = ctypes.c_uint64(1 << 9)
+		assert libc.syscall(14, 0, ctypes.byref(mask), None, 8) == 0  # rt_sigprocmask SIG_BLOCK
+		os.execv(sys.argv[1], sys.argv[1:])
+	PY
+	[ "$RC" -eq 0 ] || fail "run exited $RC: $(cat "$T/err")"
+	assert_eq $'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000' "$(cat "$T/out")" "signals of the container's process"
+}
+
 t_rlimit_nofile() {
 	new_bundle "$B"
 	cfg '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 512, hard: 600}]'
@@ -212,6 +235,7 @@ run_test runtime/process/cwd-created t_cwd_created
 run_test runtime/process/user-uid-gid-additionalGids t_user
 run_test runtime/process/user-no-inherited-groups t_user_no_extra_groups
 run_test runtime/process/umask t_umask
+run_test runtime/process/signals-reset t_signals_reset
 run_test runtime/process/rlimit-nofile t_rlimit_nofile
 run_test runtime/process/rlimit-nproc-core t_rlimit_nproc_core
 run_test runtime/process/noNewPrivileges t_no_new_privs
