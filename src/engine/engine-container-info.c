@@ -375,12 +375,36 @@ static bool f_ancestor(struct berth_engine *e, const struct berth_state_containe
 	       strcmp(img->id, c->image_id) == 0;
 }
 
+/* before/since NAME: created before or after that container; a name that
+ * does not exist matches nothing. */
+static int created_of(struct berth_engine *e, const char *name, int64_t *ret)
+{
+	_cleanup_(berth_state_container_freep) struct berth_state_container *ref = NULL;
+	if (engine_container_get(e, name, &ref, NULL) < 0)
+		return -ENOENT;
+	*ret = ref->created;
+	return 0;
+}
+
+static bool f_before(struct berth_engine *e, const struct berth_state_container *c, const char *v)
+{
+	int64_t t;
+	return created_of(e, v, &t) == 0 && c->created < t;
+}
+
+static bool f_since(struct berth_engine *e, const struct berth_state_container *c, const char *v)
+{
+	int64_t t;
+	return created_of(e, v, &t) == 0 && c->created > t;
+}
+
 static const struct {
 	const char *key;
 	filter_fn fn;
 } filters_table[] = {
     {"id", f_id},	  {"name", f_name},	{"label", f_label},   {"status", f_status},
-    {"exited", f_exited}, {"health", f_health}, {"ancestor", f_ancestor},
+    {"exited", f_exited}, {"health", f_health}, {"ancestor", f_ancestor}, {"before", f_before},
+    {"since", f_since},
 };
 
 /* Docker's rule: values of one filter are alternatives (labels must all

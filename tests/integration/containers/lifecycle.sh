@@ -121,6 +121,9 @@ test_ps_inspect_wait() {
 	assert_eq $'p1\np2' "$(b ps -a --filter label=tier --format '{{.Names}}' | sort)" "--filter label=K"
 	assert_eq p2 "$(b ps -a --filter name=p2 -q | xargs -r "$BERTH" -H "unix://$SOCK" inspect -f '{{.Name}}' | tr -d /)" "--filter name"
 	assert_eq p1 "$(b ps -a --filter "id=${p1:0:8}" --format '{{.Names}}')" "--filter id"
+	assert_eq p1 "$(b ps -a --filter before=p2 --format '{{.Names}}')" "--filter before"
+	assert_eq p2 "$(b ps -a --filter since=p1 --format '{{.Names}}')" "--filter since"
+	assert_eq "" "$(b ps -a --filter since=p2 --format '{{.Names}}')" "--filter since the newest"
 	b ps -a | head -1 | grep -q '^CONTAINER ID  *IMAGE  *COMMAND  *CREATED  *STATUS  *PORTS  *NAMES$' ||
 		fail "ps header: $(b ps -a | head -1)"
 	assert_contains "$(b ps -a --filter name=p2)" "Exited (3)" "ps status of p2"
@@ -146,7 +149,8 @@ test_ps_inspect_wait() {
 
 test_pause_rename_top_stats() {
 	begin pause unpause rename top stats exec
-	crun --name pz "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n; sleep 0.05; done'
+	# The counter file is replaced whole (mv), so a read never sees it empty.
+	crun --name pz "$IMG" sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.05; done'
 	# The counter has started (a loaded machine may take a while).
 	eng_wait_for 10 test -s "/proc/$(insp pz '{{.State.Pid}}')/root/tmp/n" || fail "the counter did not start"
 	b_out pause pz
@@ -164,9 +168,9 @@ test_pause_rename_top_stats() {
 	b_out unpause pz
 	assert_eq 0 "$RC" "unpause ($ERR)"
 	assert_eq running "$(insp pz '{{.State.Status}}')" "state after unpause"
-	sleep 0.3
-	n2=$(cat "/proc/$(insp pz '{{.State.Pid}}')/root/tmp/n")
-	[ "$n2" -gt "$n1" ] || fail "the counter did not move after unpause ($n1 -> $n2)"
+	local f
+	f=/proc/$(insp pz '{{.State.Pid}}')/root/tmp/n
+	eng_wait_for 10 sh -c "[ \"\$(cat $f)\" -gt $n1 ]" || fail "the counter did not move after unpause ($n1 -> $(cat "$f"))"
 	b_out rename pz renamed
 	assert_eq 0 "$RC" "rename ($ERR)"
 	assert_eq /renamed "$(insp renamed '{{.Name}}')" "name after rename"
