@@ -23,12 +23,17 @@ static inline void freep(void *p)
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+/* Closes *fd and sets it to -1: a second closep (a struct freed after its
+ * fd was closed early) must not close a number another thread has been
+ * given meanwhile (it was libmicrohttpd's next connection, and MHD aborts
+ * when its close fails). */
 static inline void closep(int *fd)
 {
 	if (*fd >= 0) {
 		int saved = errno;
 		close(*fd);
 		errno = saved;
+		*fd = -1;
 	}
 }
 #define _cleanup_close_ _cleanup_(closep)

@@ -1,30 +1,32 @@
 /* client-transfer.c - berth's requests that move more than a JSON document:
- * an upload from a file (load, import), a download into a file (save) and
- * docker's streamed JSON lines (push, load, import).
+ * an upload from a file or a pipe (load, import, cp into a container), a
+ * download into a file (save, export, cp out) and docker's streamed JSON
+ * lines (pull, push, load, import).
  *
- * client.c keeps its curl handle private and reads whole answers into
- * memory; a tar can be gigabytes, so these requests get their own handle
- * and stream both ways. The daemon is reached (and auto-started) through
- * berth_client_connect first. An error status's {"message"} and a
- * streamed {"error"} line both come back as *err. The verbs push, save,
- * load and import call berth_client_transfer. */
-#include <curl/curl.h>
+ * client.c reads whole answers into memory; a tar can be gigabytes, so
+ * these requests stream both ways on a connection of their own
+ * (client-stream.c): the upload is copied from its fd as it is read, sized
+ * when the fd is a regular file and chunked when it is a pipe, and the
+ * answer is copied out or split into lines as it comes. The daemon is
+ * reached (and auto-started) through berth_client_dial. An error
+ * status's {"message"} and a streamed {"error"} line both come back as
+ * *err. No timeout: a pull takes what the registry takes. The verbs push,
+ * pull, save, load, import, export, cp, login and the image verbs call
+ * berth_client_transfer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
 
-struct xfer {
-	CURL *curl;
+#define TRANSFER_BUF 65536
+
+/* The JSON-lines side of an answer. */
+struct lines {
 	const struct berth_transfer *t;
-	char *errbuf; /* the body of an error answer */
-	size_t errlen;
 	char *line; /* a partial JSON line */
 	size_t linelen;
 	char *stream_error;
-	bool write_failed;
 };
 
 static int append(char **buf, size_t *len, const char *data, size_t n)
@@ -39,7 +41,7 @@ static int append(char **buf, size_t *len, const char *data, size_t n)
 	return 0;
 }
 
-static void on_json_line(struct xfer *x, const char *text, size_t len)
+static void on_json_line(struct lines *x, const char *text, size_t len)
 {
 	json_error_t jerr;
 	_cleanup_json_ json_t *v = json_loadb(text, len, 0, &jerr);
@@ -56,7 +58,7 @@ static void on_json_line(struct xfer *x, const char *text, size_t len)
 }
 
 /* Splits the stream into lines and hands each to on_json_line. */
-static int on_lines(struct xfer *x, const char *data, size_t n)
+static int on_lines(struct lines *x, const char *data, size_t n)
 {
 	if (append(&x->line, &x->linelen, data, n) < 0)
 		return -ENOMEM;
@@ -71,118 +73,81 @@ static int on_lines(struct xfer *x, const char *data, size_t n)
 	return 0;
 }
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+/* Reads the answer's body to its end into out_fd. */
+static int receive_file(struct berth_conn *conn, int out_fd, const char *path,
+			struct berth_error **err)
 {
-	struct xfer *x = userdata;
-	size_t n = size * nmemb;
-	long status = 0;
-	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299)
-		return append(&x->errbuf, &x->errlen, ptr, n) < 0 ? 0 : n;
-	if (x->t->out_fd >= 0) {
-		if (berth_write_all(x->t->out_fd, ptr, n) < 0) {
-			x->write_failed = true;
-			return 0;
-		}
-		return n;
-	}
-	return on_lines(x, ptr, n) < 0 ? 0 : n;
-}
-
-static size_t on_read(char *buf, size_t size, size_t nitems, void *userdata)
-{
-	const struct berth_transfer *t = userdata;
-	for (;;) {
-		ssize_t n = read(t->in_fd, buf, size * nitems);
-		if (n >= 0 && t->in_count)
-			*t->in_count += (uint64_t)n;
-		if (n >= 0)
-			return n;
-		if (errno != EINTR)
-			return CURL_READFUNC_ABORT;
-	}
-}
-
-static void setup_upload(CURL *h, const struct berth_transfer *t, struct curl_slist **headers)
-{
-	struct stat st;
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(h, CURLOPT_READDATA, t);
-	if (fstat(t->in_fd, &st) == 0 && S_ISREG(st.st_mode))
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)st.st_size);
-	else
-		*headers = curl_slist_append(*headers, "Transfer-Encoding: chunked");
-	*headers = curl_slist_append(*headers, "Content-Type: application/x-tar");
-	*headers = curl_slist_append(*headers, "Expect:");
-}
-
-static int transfer_result(struct xfer *x, CURLcode rc, const char *path,
-			   struct berth_error **err)
-{
-	long status = 0;
-	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (x->write_failed)
-		return berth_error_errno(err, errno, "write the output");
-	if (status && (status < 200 || status > 299)) {
-		json_error_t jerr;
-		_cleanup_json_ json_t *v =
-		    x->errbuf ? json_loadb(x->errbuf, x->errlen, 0, &jerr) : NULL;
-		const char *msg = json_string_value(json_object_get(v, "message"));
-		return berth_error_set(err, status == 404 ? ENOENT : status == 400 ? EINVAL : EIO,
-				       "%s", msg ? msg : x->errbuf ? x->errbuf : "error");
-	}
-	if (rc != CURLE_OK)
-		return berth_error_set(err, EIO, "%s: %s", path, curl_easy_strerror(rc));
-	if (x->linelen)
-		on_json_line(x, x->line, x->linelen);
-	if (x->stream_error)
-		return berth_error_set(err, EIO, "%s", x->stream_error);
+	_cleanup_free_ char *buf = malloc(TRANSFER_BUF);
+	ssize_t n;
+	if (!buf)
+		return -ENOMEM;
+	while ((n = berth_conn_read(conn, buf, TRANSFER_BUF)) > 0)
+		if (berth_write_all(out_fd, buf, (size_t)n) < 0)
+			return berth_error_errno(err, errno, "write the output");
+	if (n < 0)
+		return berth_error_errno(err, (int)-n, "%s: read the answer", path);
 	return 0;
 }
 
-int berth_client_transfer(struct berth_cli *cli, const struct berth_transfer *t,
-			  struct berth_error **err)
+/* Reads the answer's body to its end as JSON lines. */
+static int receive_lines(struct berth_conn *conn, const struct berth_transfer *t,
+			 struct berth_error **err)
 {
-	int r = berth_client_connect(cli->client, err);
-	if (r < 0)
-		return r;
-	bool is_unix = strncmp(cli->host, "unix://", 7) == 0;
-	_cleanup_free_ char *url = berth_strdup_printf(
-	    "http://%s/v%s%s", is_unix ? "localhost" : cli->host + 6, BERTH_CLI_API_VERSION,
-	    t->path);
-	struct xfer x = {.curl = curl_easy_init(), .t = t};
-	struct curl_slist *headers = NULL;
-	if (!url || !x.curl)
-		return -ENOMEM;
-	curl_easy_setopt(x.curl, CURLOPT_URL, url);
-	if (is_unix)
-		curl_easy_setopt(x.curl, CURLOPT_UNIX_SOCKET_PATH, cli->host + 7);
-	curl_easy_setopt(x.curl, CURLOPT_CUSTOMREQUEST, t->method);
-	curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(x.curl, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(x.curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x.curl, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
-	if (t->in_fd >= 0)
-		setup_upload(x.curl, t, &headers);
-	curl_easy_setopt(x.curl, CURLOPT_HTTPHEADER, headers);
-	CURLcode rc = curl_easy_perform(x.curl);
-	r = transfer_result(&x, rc, t->path, err);
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(x.curl);
-	free(x.errbuf);
+	struct lines x = {.t = t};
+	_cleanup_free_ char *buf = malloc(TRANSFER_BUF);
+	ssize_t n = 0;
+	int r = buf ? 0 : -ENOMEM;
+	while (r >= 0 && (n = berth_conn_read(conn, buf, TRANSFER_BUF)) > 0)
+		r = on_lines(&x, buf, (size_t)n);
+	if (r >= 0 && n < 0)
+		r = berth_error_errno(err, (int)-n, "%s: read the answer", t->path);
+	if (r >= 0 && x.linelen)
+		on_json_line(&x, x.line, x.linelen);
+	if (r >= 0 && x.stream_error)
+		r = berth_error_set(err, EIO, "%s", x.stream_error);
 	free(x.line);
 	free(x.stream_error);
 	return r;
 }
 
+int berth_client_transfer(struct berth_cli *cli, const struct berth_transfer *t,
+			  struct berth_error **err)
+{
+	_cleanup_(berth_conn_freep) struct berth_conn *conn = NULL;
+	int r = berth_client_dial(cli->client, 0, &conn, err);
+	if (r < 0)
+		return r;
+	struct berth_body upload = {
+	    .content_type = "application/x-tar", .fd = t->in_fd, .count = t->in_count};
+	r = berth_conn_request(conn, t->method, t->path, t->in_fd >= 0 ? &upload : NULL, false);
+	if (r < 0)
+		return berth_error_errno(err, -r, "%s %s", t->method, t->path);
+	long status = berth_conn_status(conn);
+	if (status < 200 || status > 299)
+		return berth_conn_status_error(conn, err);
+	if (t->out_fd >= 0)
+		return receive_file(conn, t->out_fd, t->path, err);
+	return receive_lines(conn, t, err);
+}
+
+/* RFC 3986's unreserved characters stay, everything else is %XX: what a
+ * query value needs, and what the daemon's router decodes. */
 char *berth_client_escape(const char *s)
 {
-	CURL *h = curl_easy_init();
-	char *e = h ? curl_easy_escape(h, s, 0) : NULL;
-	char *copy = e ? strdup(e) : NULL;
-	curl_free(e);
-	if (h)
-		curl_easy_cleanup(h);
-	return copy;
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = malloc(strlen(s) * 3 + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			*o++ = (char)*p;
+			continue;
+		}
+		*o++ = '%';
+		*o++ = hex[*p >> 4];
+		*o++ = hex[*p & 15];
+	}
+	*o = '\0';
+	return out;
 }

@@ -1,13 +1,13 @@
 /* client.c - berth's client of berthd's API, and starting berthd.
  *
- * Speaks HTTP over the daemon's unix socket (or TCP) with libcurl, always
- * with the /v1.44 prefix, and turns error answers back into errnos and the
- * daemon's {"message"}. When nothing answers on the default socket, and
- * only then (a -H or BERTH_HOST address is the user's to manage), it starts
- * berthd the way a user would: found next to this binary (or in the build
- * tree's sibling folder, or on PATH), in its own session, stdio to
- * <run-root>/berthd.log, and waits up to ~5 s for /_ping. Verbs call it. */
-#include <curl/curl.h>
+ * Sends JSON requests over the daemon's unix socket (or TCP) through
+ * client-stream.c's HTTP client, always with the /v1.44 prefix, and turns
+ * error answers back into errnos and the daemon's {"message"}. When
+ * nothing answers on the default socket, and only then (a -H or
+ * BERTH_HOST address is the user's to manage), it starts berthd the way a
+ * user would: found next to this binary (or in the build tree's sibling
+ * folder, or on PATH), in its own session, stdio to <run-root>/berthd.log,
+ * and waits up to ~5 s for /_ping. Verbs call it. */
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -23,33 +23,14 @@
 
 #define AUTOSTART_WAIT_MS 5000
 #define AUTOSTART_POLL_MS 50
+#define PING_TIMEOUT_MS 2000
+#define GET_TIMEOUT_MS 60000
 
 struct berth_client {
 	const struct berth_cli *cli;
 	char *unix_path; /* NULL for tcp */
-	char *base_url;	 /* "http://localhost" or "http://host:port" */
-	CURL *curl;
-	bool connected; /* pinged once: later calls skip the ping */
+	bool connected;	 /* reached once: no more pings, no autostart */
 };
-
-struct buffer {
-	char *data;
-	size_t len;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct buffer *b = userdata;
-	size_t n = size * nmemb;
-	char *grown = realloc(b->data, b->len + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + b->len, ptr, n);
-	b->len += n;
-	grown[b->len] = '\0';
-	b->data = grown;
-	return n;
-}
 
 int berth_client_new(const struct berth_cli *cli, struct berth_client **ret,
 		     struct berth_error **err)
@@ -61,16 +42,12 @@ int berth_client_new(const struct berth_cli *cli, struct berth_client **ret,
 	c->cli = cli;
 	if (strncmp(cli->host, "unix://", 7) == 0 && cli->host[7] == '/') {
 		c->unix_path = strdup(cli->host + 7);
-		c->base_url = strdup("http://localhost");
-	} else if (strncmp(cli->host, "tcp://", 6) == 0 && cli->host[6]) {
-		c->base_url = berth_strdup_printf("http://%s", cli->host + 6);
-	} else {
+		if (!c->unix_path)
+			return -ENOMEM;
+	} else if (strncmp(cli->host, "tcp://", 6) != 0 || !strchr(cli->host + 6, ':')) {
 		return berth_error_set(
 		    err, EINVAL, "bad host '%s': want unix:///PATH or tcp://HOST:PORT", cli->host);
 	}
-	c->curl = curl_easy_init();
-	if (!c->base_url || !c->curl || (cli->host[0] == 'u' && !c->unix_path))
-		return -ENOMEM;
 	*ret = TAKE_PTR(owned);
 	return 0;
 }
@@ -79,65 +56,23 @@ void berth_client_free(struct berth_client *c)
 {
 	if (!c)
 		return;
-	if (c->curl)
-		curl_easy_cleanup(c->curl);
 	free(c->unix_path);
-	free(c->base_url);
 	free(c);
 }
 
-/* One request. Returns 0 with *ret_status and the body, or a negative
- * errno for transport failures (-ECONNREFUSED when nothing listens). */
-static int client_do_body(struct berth_client *c, const char *method, const char *path,
-			  long timeout_ms, const char *request, long *ret_status,
-			  struct buffer *body)
+/* Sends a request (json may be NULL) on conn and reads its answer's head. */
+static int client_send(struct berth_conn *conn, const char *method, const char *path,
+		       const char *json)
 {
-	_cleanup_free_ char *url = berth_strdup_printf("%s%s", c->base_url, path);
-	if (!url)
-		return -ENOMEM;
-	CURL *h = c->curl;
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	if (c->unix_path)
-		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->unix_path);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	struct curl_slist *headers = NULL;
-	if (request) {
-		headers = curl_slist_append(headers, "Content-Type: application/json");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, request);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	}
-	CURLcode rc = curl_easy_perform(h);
-	curl_slist_free_all(headers);
-	if (rc == CURLE_COULDNT_CONNECT)
-		return -ECONNREFUSED;
-	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return -ETIMEDOUT;
-	if (rc != CURLE_OK)
-		return -EIO;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, ret_status);
-	return 0;
-}
-
-static int client_do(struct berth_client *c, const char *method, const char *path, long timeout_ms,
-		     long *ret_status, struct buffer *body)
-{
-	return client_do_body(c, method, path, timeout_ms, NULL, ret_status, body);
+	struct berth_body body = {.data = json, .len = json ? strlen(json) : 0, .fd = -1};
+	return berth_conn_request(conn, method, path, json ? &body : NULL, false);
 }
 
 static bool client_ping(struct berth_client *c)
 {
-	struct buffer b = {0};
-	long status = 0;
-	int r = client_do(c, "GET", "/_ping", 2000, &status, &b);
-	free(b.data);
-	return r >= 0 && status == 200;
+	_cleanup_(berth_conn_freep) struct berth_conn *conn = NULL;
+	return berth_conn_connect(c->cli->host, PING_TIMEOUT_MS, &conn) >= 0 &&
+	       client_send(conn, "GET", "/_ping", NULL) >= 0 && berth_conn_status(conn) == 200;
 }
 
 static int unreachable(struct berth_client *c, struct berth_error **err)
@@ -282,51 +217,62 @@ int berth_client_connect(struct berth_client *c, struct berth_error **err)
 	return r;
 }
 
+int berth_client_dial(struct berth_client *c, int timeout_ms, struct berth_conn **ret,
+		      struct berth_error **err)
+{
+	int r = berth_conn_connect(c->cli->host, timeout_ms, ret);
+	if (r == -ENOMEM)
+		return r;
+	/* Any connect failure (-ENOENT for a missing socket file too) is
+	 * "nothing answers"; only the default socket may get a berthd. */
+	if (r < 0 && (c->connected || !c->cli->host_default || !c->unix_path))
+		return unreachable(c, err);
+	if (r < 0) {
+		if ((r = autostart(c, err)) < 0)
+			return r;
+		if (berth_conn_connect(c->cli->host, timeout_ms, ret) < 0)
+			return unreachable(c, err);
+	}
+	c->connected = true;
+	return 0;
+}
+
 /* ---- requests ----------------------------------------------------------- */
 
-static int errno_from_status(long status)
+/* The answer of a request that went out: status >= min_error is the
+ * daemon's error, else *ret (may be NULL) is its JSON, or NULL when the
+ * body is empty. */
+static int client_answer(struct berth_conn *conn, const char *method, const char *path,
+			 long min_error, json_t **ret, struct berth_error **err)
 {
-	switch (status) {
-	case 400:
-		return -EINVAL;
-	case 401:
-	case 403:
-		return -EACCES;
-	case 404:
-		return -ENOENT;
-	case 409:
-		return -EEXIST;
-	case 501:
-		return -ENOSYS;
-	default:
-		return -EIO;
-	}
+	long status = berth_conn_status(conn);
+	if (status < 200 || status >= min_error)
+		return berth_conn_status_error(conn, err);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = berth_conn_read_all(conn, &data, &len);
+	if (r < 0)
+		return berth_error_errno(err, -r, "%s %s: read the answer", method, path);
+	/* A body that is not JSON (a bare "OK") is no answer, not an error. */
+	json_error_t jerr;
+	_cleanup_json_ json_t *v = len ? json_loadb(data, len, 0, &jerr) : NULL;
+	if (ret)
+		*ret = TAKE_PTR(v);
+	return 0;
 }
 
 int berth_client_get_json(struct berth_client *c, const char *path, json_t **ret,
 			  struct berth_error **err)
 {
-	_cleanup_free_ char *versioned = berth_strdup_printf("/v%s%s", BERTH_CLI_API_VERSION, path);
-	struct buffer b = {0};
-	_cleanup_free_ char *data = NULL;
-	long status = 0;
-	if (!versioned)
-		return -ENOMEM;
-	int r = client_do(c, "GET", versioned, 60000, &status, &b);
-	data = b.data;
-	if (r == -ECONNREFUSED)
-		return unreachable(c, err);
+	_cleanup_(berth_conn_freep) struct berth_conn *conn = NULL;
+	_cleanup_json_ json_t *v = NULL;
+	int r = berth_client_dial(c, GET_TIMEOUT_MS, &conn, err);
 	if (r < 0)
+		return r;
+	if ((r = client_send(conn, "GET", path, NULL)) < 0)
 		return berth_error_errno(err, -r, "GET %s", path);
-	json_error_t jerr;
-	_cleanup_json_ json_t *v = data ? json_loadb(data, b.len, 0, &jerr) : NULL;
-	if (status < 200 || status > 299) {
-		const char *msg = json_string_value(json_object_get(v, "message"));
-		return berth_error_set(err, -errno_from_status(status), "%s",
-				       msg    ? msg
-				       : data ? data
-					      : "error without message");
-	}
+	if ((r = client_answer(conn, "GET", path, 300, &v, err)) < 0)
+		return r;
 	if (!v)
 		return berth_error_set(err, EBADMSG, "GET %s: the daemon's answer is not JSON",
 				       path);
@@ -337,32 +283,18 @@ int berth_client_get_json(struct berth_client *c, const char *path, json_t **ret
 int berth_client_call(struct berth_client *c, const char *method, const char *path, json_t *body,
 		      long *ret_status, json_t **ret, struct berth_error **err)
 {
-	int r = berth_client_connect(c, err);
+	_cleanup_free_ char *request = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	if (body && !request)
+		return -ENOMEM;
+	_cleanup_(berth_conn_freep) struct berth_conn *conn = NULL;
+	/* No timeout: stop and wait legitimately take as long as they take. */
+	int r = berth_client_dial(c, 0, &conn, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *versioned = berth_strdup_printf("/v%s%s", BERTH_CLI_API_VERSION, path);
-	_cleanup_free_ char *request = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	struct buffer b = {0};
-	long status = 0;
-	if (!versioned || (body && !request))
-		return -ENOMEM;
-	/* No timeout: stop and wait legitimately take as long as they take. */
-	r = client_do_body(c, method, versioned, 0, request, &status, &b);
-	_cleanup_free_ char *data = b.data;
-	if (r == -ECONNREFUSED)
-		return unreachable(c, err);
-	if (r < 0)
+	if ((r = client_send(conn, method, path, request)) < 0)
 		return berth_error_errno(err, -r, "%s %s", method, path);
 	if (ret_status)
-		*ret_status = status;
-	json_error_t jerr;
-	_cleanup_json_ json_t *v = data && b.len ? json_loadb(data, b.len, 0, &jerr) : NULL;
-	if (status < 200 || status > 399) {
-		const char *msg = json_string_value(json_object_get(v, "message"));
-		return berth_error_set(err, -errno_from_status(status), "%s",
-				       msg ? msg : data && *data ? data : "error without message");
-	}
-	if (ret)
-		*ret = TAKE_PTR(v);
-	return 0;
+		*ret_status = berth_conn_status(conn);
+	/* 304 ("already started", "already stopped") is success for docker */
+	return client_answer(conn, method, path, 400, ret, err);
 }

@@ -7,7 +7,6 @@
  * runs it. Each verb lives in its own cmd-<verb>.c, parses its options,
  * asks the daemon, prints. More verbs (pull, push, run, ps, …) are added
  * to the table as the engine grows. */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,10 +152,6 @@ int main(int argc, char **argv)
 		       "'docker %s --help'.\n", verb->name, verb->summary, verb->name);
 		return 0;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "berth: cannot initialize libcurl\n");
-		return 1;
-	}
 	struct berth_cli cli = {0};
 	_cleanup_error_ struct berth_error *err = NULL;
 	int rc = 1;
@@ -168,6 +163,5 @@ int main(int argc, char **argv)
 	}
 	berth_client_free(cli.client);
 	free(cli.host);
-	curl_global_cleanup();
 	return rc;
 }
