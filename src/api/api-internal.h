@@ -77,6 +77,7 @@ struct api_route {
 
 /* Route tables, each ended by a zeroed entry. */
 extern const struct api_route api_system_routes[];
+extern const struct api_route api_system_df_routes[];
 extern const struct api_route api_image_routes[];
 extern const struct api_route api_transfer_routes[];
 extern const struct api_route api_container_routes[];
@@ -142,6 +143,18 @@ typedef int (*api_resize_fn)(struct berth_engine *e, const char *id, unsigned he
 			     unsigned width, struct berth_error **err);
 int api_handle_resize(struct api_request *req, struct api_reply *reply, api_resize_fn resize,
 		      struct berth_error **err);
+/* A collection's list or prune (GET /networks, POST /volumes/prune, …):
+ * ?filters= (Docker's form, NULL when absent) handed to fn, whose answer
+ * (owned by the reply from then on) goes out as 200. */
+typedef int (*api_filtered_fn)(struct berth_engine *e, json_t *filters, json_t **ret,
+			       struct berth_error **err);
+int api_handle_filtered(struct api_request *req, struct api_reply *reply, api_filtered_fn fn,
+			struct berth_error **err);
+/* GET /COLLECTION/{name}: fn's object for params[0], as 200. */
+typedef int (*api_inspect_fn)(struct berth_engine *e, const char *name, json_t **ret,
+			      struct berth_error **err);
+int api_handle_inspect(struct api_request *req, struct api_reply *reply, api_inspect_fn fn,
+		       struct berth_error **err);
 
 /* api-stream.c: streamed replies (pull progress, push, save). fn runs in
  * a worker thread and writes the body through the stream; the request

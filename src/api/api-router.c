@@ -40,6 +40,7 @@ unsigned berth_api_status_from_errno(int err)
 
 static const struct api_route *const route_tables[] = {
     api_system_routes,
+    api_system_df_routes,
     api_transfer_routes, /* before api_image_routes: it shares /images/create */
     api_image_routes,
     api_container_routes,

@@ -5,28 +5,18 @@
  * {name} is one path segment. The engine answers in Docker's shapes
  * already ({"Volumes": [...], "Warnings": []} for the list, the Volume
  * object for create and inspect); the handlers only read the query and
- * body and pick the status. The router (api-router.c) dispatches here. */
+ * body and pick the status (list, inspect and prune are api-params.c's
+ * shared shapes). The router (api-router.c) dispatches here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api-internal.h"
 
-static struct berth_engine *engine(struct api_request *req)
-{
-	return req->srv->cfg.engine;
-}
-
 static int handle_volumes_list(struct api_request *req, struct api_reply *reply,
 			       struct berth_error **err)
 {
-	_cleanup_json_ json_t *filters = NULL;
-	int r = api_query_filters(req, &filters, err);
-	if (r < 0)
-		return r;
-	json_t *v = NULL;
-	r = berth_engine_volume_list(engine(req), filters, &v, err);
-	return r < 0 ? r : api_reply_json(reply, 200, v);
+	return api_handle_filtered(req, reply, berth_engine_volume_list, err);
 }
 
 /* An empty body is an anonymous local volume, as with dockerd. */
@@ -38,27 +28,22 @@ static int handle_volume_create(struct api_request *req, struct api_reply *reply
 	if (r < 0)
 		return r;
 	json_t *v = NULL;
-	r = berth_engine_volume_create(engine(req), body, &v, err);
+	r = berth_engine_volume_create(api_engine(req), body, &v, err);
 	return r < 0 ? r : api_reply_json(reply, 201, v);
 }
 
 static int handle_volume_inspect(struct api_request *req, struct api_reply *reply,
 				 struct berth_error **err)
 {
-	json_t *v = NULL;
-	int r = berth_engine_volume_inspect(engine(req), req->params[0], &v, err);
-	return r < 0 ? r : api_reply_json(reply, 200, v);
+	return api_handle_inspect(req, reply, berth_engine_volume_inspect, err);
 }
 
 static int handle_volume_remove(struct api_request *req, struct api_reply *reply,
 				struct berth_error **err)
 {
 	bool force = api_query_bool(req, "force", false);
-	int r = berth_engine_volume_remove(engine(req), req->params[0], force, err);
-	if (r < 0)
-		return r;
-	reply->status = 204;
-	return 0;
+	int r = berth_engine_volume_remove(api_engine(req), req->params[0], force, err);
+	return r < 0 ? r : api_reply_empty(reply, 204);
 }
 
 /* `docker volume prune -a` sends filters {"all": ["true"]}; the engine
@@ -66,13 +51,7 @@ static int handle_volume_remove(struct api_request *req, struct api_reply *reply
 static int handle_volumes_prune(struct api_request *req, struct api_reply *reply,
 				struct berth_error **err)
 {
-	_cleanup_json_ json_t *filters = NULL;
-	int r = api_query_filters(req, &filters, err);
-	if (r < 0)
-		return r;
-	json_t *v = NULL;
-	r = berth_engine_volume_prune(engine(req), filters, &v, err);
-	return r < 0 ? r : api_reply_json(reply, 200, v);
+	return api_handle_filtered(req, reply, berth_engine_volume_prune, err);
 }
 
 const struct api_route api_volume_routes[] = {

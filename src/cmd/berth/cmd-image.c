@@ -38,8 +38,8 @@ int image_request(struct berth_cli *cli, const char *method, const char *path, j
 /* "/images/<name><suffix>". */
 static char *image_path(const char *name, const char *suffix)
 {
-	/* Not escaped: curl would escape '/' and ':', which the router takes
-	 * raw; image names hold no other URL characters. */
+	/* Not escaped: berth_client_escape would escape '/' and ':', which
+	 * the router takes raw; image names hold no other URL characters. */
 	return berth_strdup_printf("/images/%s%s", name, suffix);
 }
 
@@ -211,10 +211,12 @@ int cmd_image(struct berth_cli *cli, int argc, char **argv)
  * issues. */
 int cmd_system(struct berth_cli *cli, int argc, char **argv)
 {
+	optind = 1;
+	if (argc >= 2 && strcmp(argv[1], "df") == 0)
+		return cmd_system_df(cli, argc - 1, argv + 1); /* cmd-df.c */
 	if (argc < 2 || strcmp(argv[1], "prune") != 0) {
-		fprintf(stderr, "Usage: berth system prune [-a] [-f]\n");
+		fprintf(stderr, "Usage: berth system df|prune [-a] [-f]\n");
 		return 1;
 	}
-	optind = 1;
 	return image_prune(cli, argc - 1, argv + 1);
 }

@@ -1,12 +1,15 @@
-/* cmd-inspect.c - `berth inspect [-f TEMPLATE] [--type container|image]
- * [-s] NAME...` (also `container inspect`): each name is looked up as a
- * container (GET /containers/{id}/json), then as an image
- * (GET /images/{name}/json) unless --type narrows it. Without -f the
- * objects print as one JSON array indented by 4 as docker's; with -f each
- * object renders the template (template.c) on its own line. A name found
- * nowhere prints docker's "Error: No such object: NAME" and makes the
- * exit status 1, after the others printed. `image inspect` stays in
- * cmd-image.c. */
+/* cmd-inspect.c - `berth inspect [-f TEMPLATE]
+ * [--type container|image|network|volume] [-s] NAME...` (also `container
+ * inspect`): each name is looked up as docker's inspect does, as a
+ * container (GET /containers/{id}/json), an image (GET
+ * /images/{name}/json), a network (GET /networks/{id}), then a volume
+ * (GET /volumes/{name}), the first that answers winning, unless --type
+ * narrows it to one. The objects print through inspect_print
+ * (cmd-object.c): one JSON array indented by 4, or the template per
+ * object. A name found nowhere prints docker's "Error: No such object:
+ * NAME" and makes the exit status 1, after the others printed. `image
+ * inspect` stays in cmd-image.c, `network|volume inspect` are
+ * cmd-object.c's. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +17,31 @@
 
 #include "cmd.h"
 
-static int lookup(struct berth_cli *cli, const char *type, const char *name, bool size,
+/* docker's order of lookup, and where each type's object is: PREFIX
+ * NAME SUFFIX. Image names keep their slashes (the route takes
+ * {name*}); the others are one escaped segment. -s asks a container's
+ * sizes. */
+static const struct inspect_type {
+	const char *type, *prefix, *suffix;
+	bool escape, sized;
+} types[] = {
+    {"container", "/containers/", "/json", true, true},
+    {"image", "/images/", "/json", false, false},
+    {"network", "/networks/", "", true, false},
+    {"volume", "/volumes/", "", true, false},
+};
+
+/* One type's object for name: 0 and *ret, -ENOENT when there is none, or
+ * another error after printing it. */
+static int lookup(struct berth_cli *cli, const struct inspect_type *t, const char *name, bool size,
 		  json_t **ret)
 {
-	_cleanup_free_ char *path = NULL;
-	if (strcmp(type, "container") == 0)
-		path = container_path(name, size ? "/json?size=1" : "/json");
-	else
-		path = berth_strdup_printf("/images/%s/json", name);
+	_cleanup_free_ char *e = t->escape ? berth_client_escape(name) : strdup(name);
+	_cleanup_free_ char *path = e ? berth_strdup_printf("%s%s%s%s", t->prefix, e, t->suffix,
+							    size && t->sized ? "?size=1" : "")
+				      : NULL;
 	_cleanup_error_ struct berth_error *err = NULL;
-	if (!path)
-		return -ENOMEM;
-	int r = berth_client_call(cli->client, "GET", path, NULL, NULL, ret, &err);
+	int r = path ? berth_client_call(cli->client, "GET", path, NULL, NULL, ret, &err) : -ENOMEM;
 	if (r < 0 && r != -ENOENT)
 		daemon_error(err);
 	return r;
@@ -34,12 +50,11 @@ static int lookup(struct berth_cli *cli, const char *type, const char *name, boo
 /* The object name stands for, or NULL after printing why. */
 static json_t *inspect_one(struct berth_cli *cli, const char *type, const char *name, bool size)
 {
-	static const char *const types[] = {"container", "image"};
 	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
-		if (type && strcmp(type, types[i]) != 0)
+		if (type && strcmp(type, types[i].type) != 0)
 			continue;
 		json_t *v = NULL;
-		int r = lookup(cli, types[i], name, size, &v);
+		int r = lookup(cli, &types[i], name, size, &v);
 		if (r == 0)
 			return v;
 		if (r != -ENOENT)
@@ -49,27 +64,12 @@ static json_t *inspect_one(struct berth_cli *cli, const char *type, const char *
 	return NULL;
 }
 
-static int print_all(json_t *found, const char *format)
+static bool type_known(const char *type)
 {
-	if (!format) {
-		_cleanup_free_ char *s = json_dumps(found, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-		printf("%s\n", s ? s : "[]");
-		return 0;
-	}
-	size_t i;
-	json_t *v;
-	json_array_foreach(found, i, v)
-	{
-		_cleanup_error_ struct berth_error *err = NULL;
-		_cleanup_free_ char *line = NULL;
-		if (template_render(format, v, true, &line, &err) < 0) {
-			fprintf(stderr, "Template parsing error: %s\n",
-				err ? err->msg : "bad template");
-			return 1;
-		}
-		printf("%s\n", line);
-	}
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (strcmp(type, types[i].type) == 0)
+			return true;
+	return false;
 }
 
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
@@ -93,7 +93,7 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
 		else
 			return 125;
 	}
-	if (type && strcmp(type, "container") && strcmp(type, "image")) {
+	if (type && !type_known(type)) {
 		fprintf(stderr, "berth: \"%s\" is not a valid value for --type\n", type);
 		return 1;
 	}
@@ -108,7 +108,7 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv)
 		else
 			json_array_append_new(found, v);
 	}
-	if (print_all(found, format) != 0)
+	if (inspect_print(found, format) != 0)
 		return 1;
 	return rc;
 }

@@ -41,6 +41,7 @@ int image_request(struct berth_cli *cli, const char *method, const char *path, j
 /* ---- client.c --------------------------------------------------------- */
 
 struct berth_client;
+struct berth_conn; /* client-stream.c */
 
 /* Makes a client for host (no connection yet). Caller owns *ret. */
 int berth_client_new(const struct berth_cli *cli, struct berth_client **ret,
@@ -52,6 +53,15 @@ DEFINE_CLEANUP_FUNC(struct berth_client *, berth_client_free)
  * berthd (detached) and waits for it, printing one line to stderr. Forks
  * and blocks up to ~5 s in that case. -ECONNREFUSED when unreachable. */
 int berth_client_connect(struct berth_client *c, struct berth_error **err);
+
+/* Connects to the daemon for one request (timeout_ms as for
+ * berth_conn_connect), starting berthd as berth_client_connect does when
+ * nothing answers on the default socket, but without its ping: the
+ * request itself shows the daemon is there. *err "cannot connect to the
+ * berth daemon at …" (-ECONNREFUSED) when nothing answers. Caller owns
+ * *ret. */
+int berth_client_dial(struct berth_client *c, int timeout_ms, struct berth_conn **ret,
+		      struct berth_error **err);
 
 /* GET path (without version prefix); on 2xx, *ret is the parsed JSON body.
  * A non-2xx answer is an error carrying the daemon's message, its errno
@@ -123,10 +133,11 @@ int cmd_container(struct berth_cli *cli, int argc, char **argv);
 int cmd_container_prune(struct berth_cli *cli, int argc, char **argv);
 int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv);
 
-/* One JSON request (body may be NULL) after connecting (or auto-starting
- * berthd). *ret_status (may be NULL): the HTTP status (304 counts as
- * success); *ret (may be NULL): the parsed answer, or NULL when empty.
- * A 4xx/5xx is an error with the daemon's message. Blocks, no timeout. */
+/* One JSON request (body may be NULL) through berth_client_dial (which
+ * may auto-start berthd). *ret_status (may be NULL): the HTTP status (304
+ * counts as success); *ret (may be NULL): the parsed answer, or NULL when
+ * empty or not JSON. A 4xx/5xx is an error with the daemon's message.
+ * Blocks, no timeout. */
 int berth_client_call(struct berth_client *c, const char *method, const char *path, json_t *body,
 		      long *ret_status, json_t **ret, struct berth_error **err);
 
@@ -140,23 +151,56 @@ char *container_path(const char *name, const char *suffix);
 /* "\"berth VERB\" requires WHAT.\nSee 'berth VERB --help'." and 1. */
 int usage_error(const char *verb, const char *what);
 
-/* ---- client-stream.c: requests that outlive their answer's headers ----- */
+/* ---- client-stream.c: the HTTP/1.1 client, one request per socket ----- */
 
 /* A raw HTTP/1.1 connection for one request: its headers are read at
  * open, its body (chunked or not) is read as the caller goes, and a
  * hijacked one (upgrade) becomes a plain byte stream both ways. Used by
  * run/start/attach/exec (hijack), wait (headers before start) and the
- * streaming verbs (logs -f, events, stats). */
+ * streaming verbs (logs -f, events, stats); client.c and
+ * client-transfer.c build their requests on it too. */
 struct berth_conn;
+
+/* A request's body: len bytes at data, or (fd >= 0) what fd holds from
+ * its offset on: sized when fd is a regular file, chunked to EOF when it
+ * is not (a pipe). */
+struct berth_body {
+	const char *content_type; /* NULL: application/json */
+	const void *data;
+	size_t len;
+	int fd;		 /* -1: the body is data */
+	uint64_t *count; /* when not NULL: counts the bytes read from fd */
+};
+/* Connects to host ("unix:///PATH" or "tcp://HOST:PORT") without sending
+ * anything. timeout_ms > 0 bounds each later read and write (and a TCP
+ * connect): past it they fail with -ETIMEDOUT. Any connect failure is
+ * returned as is (-ENOENT, -ECONNREFUSED, …); -EINVAL for another scheme. */
+int berth_conn_connect(const char *host, int timeout_ms, struct berth_conn **ret);
+/* Sends one request (path without the version prefix; body may be NULL)
+ * and reads the answer's status line and headers, whatever the status.
+ * Blocks while an fd body is copied. A negative errno for transport
+ * failures only. */
+int berth_conn_request(struct berth_conn *c, const char *method, const char *path,
+		       const struct berth_body *body, bool upgrade);
+/* The answer's HTTP status, once berth_conn_request has read it. */
+long berth_conn_status(const struct berth_conn *c);
+/* Reads the error answer's body into *err: the daemon's {"message"} (or
+ * its raw text), the errno mapped from the status (400 EINVAL, 401/403
+ * EACCES, 404 ENOENT, 409 EEXIST, 501 ENOSYS, else EIO). Returns it
+ * negated. */
+int berth_conn_status_error(struct berth_conn *c, struct berth_error **err);
+/* Reads the rest of the body; *ret is NUL-terminated, caller frees. */
+int berth_conn_read_all(struct berth_conn *c, char **ret, size_t *ret_len);
+
 struct berth_request {
 	const char *method;
 	const char *path;     /* without the version prefix */
 	json_t *body;	      /* JSON body, or NULL */
 	bool upgrade;	      /* ask for the hijack (Connection: Upgrade) */
 };
-/* Connects, sends, reads the status line and headers. An error status
- * becomes *err with the daemon's message (its errno as the status maps:
- * 404 -ENOENT, 409 -EEXIST, 400 -EINVAL, else -EIO). Blocks. */
+/* Connects (auto-starting berthd as berth_client_connect does), sends,
+ * reads the status line and headers. A status >= 400 becomes *err as
+ * berth_conn_status_error says. Blocks, no timeout. */
 int berth_conn_open(struct berth_cli *cli, const struct berth_request *rq, struct berth_conn **ret,
 		    struct berth_error **err);
 void berth_conn_free(struct berth_conn *c);
@@ -227,34 +271,66 @@ int container_session(struct berth_cli *cli, const struct session *s);
 /* docker's status for a failed start's message: 127, 126 or 125. */
 int start_error_status(const char *msg);
 
-/* ---- cmd-network.c, cmd-volume.c: networks and volumes --------------- */
+/* ---- cmd-object.c: networks and volumes (cmd-network.c, cmd-volume.c) -- */
 
 int cmd_network(struct berth_cli *cli, int argc, char **argv);
 int cmd_volume(struct berth_cli *cli, int argc, char **argv);
-/* Runs table's entry named argv[1] ("berth GROUP SUBVERB …"); usage and
- * 1 when there is none. */
-int subverb_run(const char *group, const struct berth_verb *table, size_t n,
-		struct berth_cli *cli, int argc, char **argv);
+
+/* Where one kind of object's ls, inspect, rm and prune differ. */
+struct object_kind {
+	const char *group;	/* "network": "berth network ls" */
+	const char *collection; /* "networks": the API's /networks */
+	/* ls: the list in GET /COLLECTION's answer (NULL: the answer is the
+	 * list), one object as docker's formatter fields, the header row (a
+	 * JSON object of the same fields), the default table and -q's
+	 * template; whether --no-trunc is taken. */
+	const char *list_key;
+	json_t *(*row)(json_t *obj, bool no_trunc);
+	const char *ls_header, *ls_table, *ls_quiet;
+	bool ls_no_trunc;
+	bool inspect_verbose; /* inspect takes (and ignores) -v/--verbose */
+	bool rm_force_query;  /* rm -f sends ?force=1 on */
+	/* prune: the answer's list of names and its title, the prompt (with
+	 * --all: the second; NULL when there is no --all, which sends the
+	 * filter all=true), the help line, and whether the space reclaimed
+	 * is printed. */
+	const char *prune_key, *prune_title, *prune_warning, *prune_warning_all;
+	const char *prune_summary;
+	bool prune_reclaimed;
+};
+/* Runs `berth GROUP VERB …`: VERB from table (the kind's own verbs:
+ * create, connect, …) or one of the shared ls/list, inspect, rm/remove,
+ * prune; usage and 1 when there is none. Returns the exit status. */
+int object_group_run(struct berth_cli *cli, const struct object_kind *k,
+		     const struct berth_verb *table, size_t n, int argc, char **argv);
+/* GET /COLLECTION/NAME for each name, printed by inspect_print; a missing one
+ * prints the daemon's message, as docker does for networks and volumes.
+ * Returns the exit status. */
+int inspect_objects(struct berth_cli *cli, const char *collection, char **names, int n,
+		    const char *format);
+/* Prints inspect's objects: one JSON array indented by 4 as docker's, or
+ * format rendered per object on its own line. 1 on a bad template. */
+int inspect_print(json_t *found, const char *format);
 /* --filter "k=v" into the API's {"k": ["v", …]}; prints docker's error
  * and returns -EINVAL for a value without '='. */
 int filter_add(json_t *filters, const char *kv);
 /* path with "?filters=<escaped JSON>" added when filters is not empty;
  * caller frees; NULL on ENOMEM. */
 char *filters_path(const char *path, json_t *filters);
+/* Parses a verb's only flag, -f/--force; 125 (docker's usage status) for
+ * any other. */
+int force_flag(int argc, char **argv, bool *ret_force);
 /* Prints docker's prune warning and asks; true on y/Y. Reads stdin. */
 bool prune_confirm(const char *warning);
-/* GET /COLLECTION/NAME for each name, printed as docker's inspect (one
- * indented JSON array, or format per object); a missing one prints the
- * daemon's message, as docker does for networks and volumes. Returns the
- * exit status. */
-int inspect_objects(struct berth_cli *cli, const char *collection, char **names, int n,
-		    const char *format);
 /* --label/--opt "k=v" into obj[k] = "v" (a bare "k" is k=""). */
 int label_set(json_t *obj, const char *kv);
 /* A new array holding list's objects sorted by their string field key. */
 json_t *sorted_by(json_t *list, const char *key);
 /* Labels {"a": "1", "b": "2"} as docker's "a=1,b=2"; caller frees. */
 char *labels_string(json_t *labels);
+
+/* cmd-df.c: `berth system df [-v] [--format]`. */
+int cmd_system_df(struct berth_cli *cli, int argc, char **argv);
 
 /* cmd-port.c: a container summary's Ports as ps's PORTS column, in
  * docker's words ("0.0.0.0:8080->80/tcp, 443/tcp"); caller frees. */
@@ -321,5 +397,8 @@ DEFINE_CLEANUP_FUNC(struct table *, table_free)
  * rendered over header; "json": each row as a JSON line; else TMPL per
  * row. Returns the exit status (1 on a bad template). */
 int format_list(const char *format, const char *default_table, json_t *header, json_t *rows);
+/* Renders tmpl (strict) over each of rows, one line each; a bad template
+ * prints "WHAT: message" and returns 1. */
+int print_each(const char *tmpl, json_t *rows, const char *what);
 
 #endif

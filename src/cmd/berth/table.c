@@ -3,7 +3,7 @@
  * `docker ps` line up the same. Cells are measured in characters (UTF-8
  * code points: "…" is one), and the last cell of a row is never padded.
  * ps, stats, top, images-style --format "table …" and the template verbs
- * use it. */
+ * use it; print_each is the plain per-row --format (and inspect's -f). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,14 +166,19 @@ int format_list(const char *format, const char *default_table, json_t *header, j
 	}
 	if (template_is_table(format, &tmpl))
 		return print_table_rows(tmpl, header, rows);
+	return print_each(format, rows, "berth");
+}
+
+int print_each(const char *tmpl, json_t *rows, const char *what)
+{
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row)
 	{
 		_cleanup_error_ struct berth_error *err = NULL;
 		_cleanup_free_ char *line = NULL;
-		if (template_render(format, row, true, &line, &err) < 0) {
-			fprintf(stderr, "berth: %s\n", err ? err->msg : "bad template");
+		if (template_render(tmpl, row, true, &line, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", what, err ? err->msg : "bad template");
 			return 1;
 		}
 		printf("%s\n", line);
