@@ -17,7 +17,9 @@
  * so are the kernel objects it describes. Every step runs under the
  * networks' lock (engine-net.h), so two starts never pick one port.
  *
- * The lifecycle (engine-container.c, -run.c, -restore.c) calls the hooks;
+ * What create decides (NetworkMode's checks, the endpoint records and
+ * their addresses) is engine-container-netcreate.c. The lifecycle
+ * (engine-container.c, -run.c, -restore.c) calls the hooks;
  * engine-network.c calls plug/unplug for connect and the sweep at open. */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -180,219 +182,6 @@ static void runtime_release(struct berth_engine *e, const char *id, json_t *rt)
 	}
 }
 
-/* ---- create: checks and endpoint records --------------------------------------------- */
-
-/* Addresses on the default bridge that another berthd's containers use:
- * berth0 is shared by every berthd of the host (as docker0 would be),
- * but each keeps its own records, so two could hand out one address.
- * What the host can see of the others' containers is taken as used: the
- * neighbours it has on the bridge and the targets of published ports. */
-static int foreign_addresses(const struct engine_net *n, char ***used)
-{
-	_cleanup_fclose_ FILE *f = fopen("/proc/net/arp", "re");
-	char line[256], ip[64], dev[64];
-	unsigned flags;
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %*s %x %*s %*s %63s", ip, &flags, dev) == 3 && flags != 0 &&
-		    strcmp(dev, n->bridge) == 0 && strv_push(used, ip) < 0)
-			return -ENOMEM;
-	_cleanup_free_ struct net_port *ports = NULL;
-	size_t k = 0;
-	if (net_nft_ports_list(&ports, &k, NULL) < 0)
-		return 0;
-	for (size_t i = 0; i < k; i++) {
-		char a[INET_ADDRSTRLEN];
-		if (net_cidr_contains(&n->subnet, ports[i].container_ip) &&
-		    strv_push(used, inet_ntop(AF_INET, &ports[i].container_ip, a, sizeof(a))) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-int engine_endpoint_record(struct berth_engine *e, const char *container_id,
-			   const struct engine_net *n, json_t *settings, const char *mac,
-			   struct berth_error **err)
-{
-	const char *want = jstr(json_object_get(settings, "IPAMConfig"), "IPv4Address");
-	struct in_addr a;
-	int r;
-	if (!engine_net_is_bridge(n) || !n->has_subnet)
-		return berth_error_set(err, EINVAL, "network %s has no addresses to give", n->name);
-	if (want && *want) {
-		if (n->predefined)
-			return berth_error_set(err, EINVAL, "user specified IP address is supported "
-							    "on user defined networks only");
-		if (!n->user_subnet)
-			return berth_error_set(err, EINVAL,
-					       "user specified IP address is supported only when "
-					       "connecting to networks with user configured subnets");
-		if (inet_pton(AF_INET, want, &a) != 1 || !net_cidr_contains(&n->subnet, a))
-			return berth_error_set(err, EINVAL,
-					       "Invalid address %s: It does not belong to any of this "
-					       "network's subnets",
-					       want);
-	} else {
-		_cleanup_(berth_state_endpoint_list_freep) struct berth_state_endpoint **eps = NULL;
-		_cleanup_strv_ char **used = calloc(1, sizeof(char *));
-		size_t k = 0;
-		if (!used)
-			return -ENOMEM;
-		if ((r = berth_state_endpoint_list(e->state, n->id, NULL, &eps, &k, err)) < 0)
-			return r;
-		for (size_t i = 0; i < k; i++)
-			if (strv_push(&used, eps[i]->address) < 0)
-				return -ENOMEM;
-		if (n->predefined && (r = foreign_addresses(n, &used)) < 0)
-			return r;
-		if ((r = net_ipam_pick(&n->subnet, n->has_range ? &n->ip_range : NULL, n->gateway,
-				       used, &a, err)) < 0)
-			return r;
-	}
-	const char *m = jstr(settings, "MacAddress");
-	m = m && *m ? m : mac && *mac ? mac : NULL;
-	uint8_t bytes[6];
-	if (m && (r = net_mac_parse(m, bytes, err)) < 0)
-		return r;
-	char addr[INET_ADDRSTRLEN], derived[18];
-	inet_ntop(AF_INET, &a, addr, sizeof(addr));
-	_cleanup_free_ char *ep_id = engine_net_random_id();
-	_cleanup_json_ json_t *cfg = settings ? json_deep_copy(settings) : json_object();
-	if (!ep_id || !cfg || json_object_set_new(cfg, "EndpointID", json_string(ep_id)) < 0)
-		return -ENOMEM;
-	struct berth_state_endpoint ep = {
-	    .network_id = (char *)n->id,
-	    .container_id = (char *)container_id,
-	    .address = addr,
-	    .mac = (char *)(m ? m : net_mac_from_ip(a, derived, sizeof(derived))),
-	    .config = cfg,
-	};
-	return berth_state_endpoint_add(e->state, &ep, err);
-}
-
-static void endpoints_delete(struct berth_engine *e, const char *id)
-{
-	_cleanup_(berth_state_endpoint_list_freep) struct berth_state_endpoint **eps = NULL;
-	size_t k = 0;
-	if (berth_state_endpoint_list(e->state, NULL, id, &eps, &k, NULL) < 0)
-		return;
-	for (size_t i = 0; i < k; i++)
-		(void)berth_state_endpoint_delete(e->state, eps[i]->network_id, id, NULL);
-}
-
-/* Docker's conflicts for a container that shares another's namespace. */
-static int container_mode_check(struct berth_engine *e, const char *id, json_t *doc,
-				const char *target, struct berth_error **err)
-{
-	json_t *hc = json_object_get(doc, "HostConfig"), *cfg = json_object_get(doc, "Config");
-	_cleanup_(berth_state_container_freep) struct berth_state_container *t = NULL;
-	int r = engine_container_get(e, target, &t, err);
-	if (r < 0)
-		return r;
-	if (json_object_size(json_object_get(hc, "PortBindings")) > 0 ||
-	    json_is_true(json_object_get(hc, "PublishAllPorts")))
-		return berth_error_set(err, EINVAL, "conflicting options: port publishing and the "
-						    "container type network mode");
-	/* The record's Config has the default hostname (the short id) filled in. */
-	const char *hostname = jstr(cfg, "Hostname");
-	if (hostname && *hostname && strncmp(hostname, id, strlen(hostname)) != 0)
-		return berth_error_set(err, EINVAL,
-				       "conflicting options: hostname and the network mode");
-	if (json_array_size(json_object_get(hc, "Dns")) > 0)
-		return berth_error_set(err, EINVAL, "conflicting options: dns and the network mode");
-	if (json_array_size(json_object_get(hc, "ExtraHosts")) > 0)
-		return berth_error_set(err, EINVAL, "conflicting options: custom host-to-IP mapping "
-						    "and the network mode");
-	if (jstr(cfg, "MacAddress") && *jstr(cfg, "MacAddress"))
-		return berth_error_set(err, EINVAL,
-				       "conflicting options: mac-address and the network mode");
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The networks of a bridge-mode container in endpoint order: the one
- * NetworkMode names first, then the other EndpointsConfig keys sorted. */
-static int create_network_names(json_t *doc, const char *primary, char ***ret)
-{
-	json_t *eps = json_object_get(json_object_get(doc, "NetworkingConfig"), "EndpointsConfig");
-	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
-	if (!v || strv_push(&v, primary) < 0)
-		return -ENOMEM;
-	const char *k;
-	json_t *val;
-	json_object_foreach(eps, k, val)
-	{
-		/* "default" is Docker's alias of the default bridge. */
-		bool same = strcmp(k, primary) == 0 ||
-			    (strcmp(k, "default") == 0 && strcmp(primary, "bridge") == 0);
-		if (!same && strv_push(&v, k) < 0)
-			return -ENOMEM;
-	}
-	if (strv_length(v) > 2)
-		qsort(v + 1, strv_length(v) - 1, sizeof(char *), cmp_str);
-	*ret = TAKE_PTR(v);
-	return 0;
-}
-
-/* EndpointsConfig[name] ("default" standing for the default bridge). */
-static json_t *endpoint_settings(json_t *doc, const char *net_name, bool primary)
-{
-	json_t *eps = json_object_get(json_object_get(doc, "NetworkingConfig"), "EndpointsConfig");
-	json_t *s = json_object_get(eps, net_name);
-	if (!s && primary && strcmp(net_name, "bridge") == 0)
-		s = json_object_get(eps, "default");
-	return json_is_object(s) ? s : NULL;
-}
-
-static int create_endpoints(struct berth_engine *e, const char *id, json_t *doc,
-			    const char *primary, struct berth_error **err)
-{
-	const char *mac = jstr(json_object_get(doc, "Config"), "MacAddress");
-	_cleanup_strv_ char **names = NULL;
-	int r = create_network_names(doc, primary, &names);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; names[i]; i++) {
-		_cleanup_(engine_net_freep) struct engine_net *n = NULL;
-		r = engine_net_get(e, names[i], &n, err);
-		if (r >= 0 && !engine_net_is_bridge(n))
-			r = berth_error_set(err, EINVAL,
-					    "container cannot be connected to network %s and "
-					    "others",
-					    n->name);
-		if (r >= 0)
-			r = engine_endpoint_record(e, id, n, endpoint_settings(doc, names[i], i == 0),
-						   i == 0 ? mac : NULL, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-int engine_container_net_create(struct berth_engine *e, const char *id, const char *name,
-				json_t *doc, struct berth_error **err)
-{
-	const char *target, *mac = jstr(json_object_get(doc, "Config"), "MacAddress");
-	enum engine_net_mode mode = engine_net_mode(json_object_get(doc, "HostConfig"), &target);
-	uint8_t bytes[6];
-	int r;
-	if (mac && *mac && (r = net_mac_parse(mac, bytes, err)) < 0)
-		return r;
-	if (mode == MODE_CONTAINER)
-		return container_mode_check(e, id, doc, target, err);
-	if (mode != MODE_BRIDGE)
-		return 0;
-	engine_networks_lock(e);
-	r = create_endpoints(e, id, doc, target, err);
-	if (r < 0)
-		endpoints_delete(e, id);
-	engine_networks_unlock(e);
-	return r;
-}
-
 /* ---- up: endpoints ------------------------------------------------------------------ */
 
 struct ep_item {
@@ -410,22 +199,26 @@ static int ep_item_cmp(const void *a, const void *b)
 }
 
 /* The container's endpoints with their networks, in ethN order.
- * Endpoints of networks that vanished are skipped. */
+ * Endpoints of networks that vanished are skipped; a vanished NetworkMode
+ * network (removed while the container was stopped, which Docker allows)
+ * fails the start as Docker's: "network NAME not found". */
 static int endpoints_ordered(struct berth_engine *e, const struct berth_state_container *c,
 			     struct berth_state_endpoint ***ret_eps, struct ep_item **ret,
 			     size_t *ret_n, struct berth_error **err)
 {
 	const char *target;
 	(void)engine_net_mode(host_config(c), &target);
+	_cleanup_(engine_net_freep) struct engine_net *primary = NULL;
+	int r = engine_net_get(e, target, &primary, err);
+	if (r < 0)
+		return r;
 	size_t k = 0, m = 0;
-	int r = berth_state_endpoint_list(e->state, NULL, c->id, ret_eps, &k, err);
+	r = berth_state_endpoint_list(e->state, NULL, c->id, ret_eps, &k, err);
 	if (r < 0)
 		return r;
 	struct ep_item *v = calloc(k + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	_cleanup_(engine_net_freep) struct engine_net *primary = NULL;
-	(void)engine_net_get(e, target, &primary, NULL);
 	for (size_t i = 0; i < k; i++) {
 		struct engine_net *n = NULL;
 		if (engine_net_get(e, (*ret_eps)[i]->network_id, &n, NULL) < 0)
@@ -546,14 +339,49 @@ static int port_key_parse(const char *key, int *ret_proto, uint16_t *ret_port,
 	return 0;
 }
 
+/* HostPort "a" or "a-b" into *lo..*hi. */
+static int host_port_parse(const char *hport, uint16_t *lo, uint16_t *hi,
+			   struct berth_error **err)
+{
+	char *end = NULL, *end2 = NULL;
+	long a = strtol(hport, &end, 10), b = a;
+	if (end != hport && *end == '-')
+		b = strtol(end + 1, &end2, 10);
+	if (end == hport || a < 1 || a > 65535 || b < a || b > 65535 ||
+	    (*end && (*end != '-' || end2 == end + 1 || *end2)))
+		return berth_error_set(err, EINVAL, "invalid hostPort: %s", hport);
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+/* Maps p at its host port, or with a range lo..hi (Docker's "-p
+ * 8000-8010:80": one port of the pool) at the first free one of it. */
+static int map_in_range(struct net_port *p, uint16_t lo, uint16_t hi, struct berth_error **err)
+{
+	for (unsigned port = lo;; port++) {
+		_cleanup_error_ struct berth_error *perr = NULL;
+		p->host_port = (uint16_t)port;
+		int r = net_nft_ports_add(p, 1, &perr);
+		if (r != -EADDRINUSE || port >= hi) {
+			if (r < 0 && err)
+				*err = TAKE_PTR(perr);
+			return r;
+		}
+	}
+}
+
 /* One binding {HostIp, HostPort} of key to cip: picked when HostPort is
- * "", "0" or absent; a range "a-b" takes a. IPv6 host addresses are
- * skipped (berth is IPv4 only). Added to the maps and to rt at once. */
+ * "", "0" or absent; a range "a-b" takes its first free port (the CLI
+ * turns "-p 8000-8001:80-81" into one binding per port). IPv6 host
+ * addresses are skipped (berth is IPv4 only). Added to the maps and to
+ * rt at once. */
 static int bind_one(const char *key, json_t *binding, struct in_addr cip, json_t *rt,
 		    struct berth_error **err)
 {
 	struct net_port p = {.container_ip = cip};
 	const char *hip = jstr(binding, "HostIp"), *hport = jstr(binding, "HostPort");
+	uint16_t lo = 0, hi = 0;
 	int r = port_key_parse(key, &p.proto, &p.container_port, err);
 	if (r < 0)
 		return r;
@@ -561,16 +389,11 @@ static int bind_one(const char *key, json_t *binding, struct in_addr cip, json_t
 		return 0;
 	if (hip && *hip && inet_pton(AF_INET, hip, &p.host_ip) != 1)
 		return berth_error_set(err, EINVAL, "invalid IP address: %s", hip);
-	if (hport && *hport && strcmp(hport, "0") != 0) {
-		char *end = NULL;
-		long v = strtol(hport, &end, 10);
-		if (end == hport || v < 1 || v > 65535 || (*end && *end != '-'))
-			return berth_error_set(err, EINVAL, "invalid hostPort: %s", hport);
-		p.host_port = (uint16_t)v;
-	} else if ((r = net_port_pick(p.proto, p.host_ip, &p.host_port, err)) < 0) {
-		return r;
-	}
-	if ((r = net_nft_ports_add(&p, 1, err)) < 0)
+	if (hport && *hport && strcmp(hport, "0") != 0)
+		r = host_port_parse(hport, &lo, &hi, err);
+	else if ((r = net_port_pick(p.proto, p.host_ip, &lo, err)) >= 0)
+		hi = lo;
+	if (r < 0 || (r = map_in_range(&p, lo, hi, err)) < 0)
 		return r;
 	json_t *j = port_to_json(&p);
 	if (!j || json_array_append_new(json_object_get(rt, "Ports"), j) < 0) {
@@ -813,7 +636,7 @@ void engine_container_net_remove(struct berth_engine *e, const char *id)
 {
 	engine_networks_lock(e);
 	net_down_locked(e, id);
-	endpoints_delete(e, id);
+	engine_container_endpoints_delete(e, id);
 	engine_networks_unlock(e);
 }
 

@@ -1,4 +1,5 @@
-/* engine-network.c - Docker's networks: records, bridges, DNS answers.
+/* engine-network.c - Docker's networks: records, bridges, create,
+ * remove, connect and disconnect.
  *
  * A network is a record in the state (berth_state_network) whose config
  * document holds Driver, Bridge, IPAM, Internal, Attachable, Labels and
@@ -9,11 +10,9 @@
  * gateway) is made to match the records at every open, so a reboot or a
  * killed berthd loses nothing.
  *
- * The embedded DNS server answers, on a user network's gateway, the names
- * of the running containers with an endpoint on that network: name,
- * "name.network", full and short id and aliases. It reads the state on
- * each query and takes no engine lock (network-dns.c calls the lookup
- * with its own mutex held, and create/remove call net_dns_* under ours).
+ * The embedded DNS server (network-dns.c) listens on every user
+ * network's gateway; engine-network-dns.c gives its answers, and
+ * engine-network-list.c Docker's inspect, ls and prune.
  *
  * A container's side (netns, endpoints, ports) is engine-container-net.c;
  * this file calls it for connect, disconnect and the sweep at open. */
@@ -53,16 +52,6 @@ static const char *jstr(json_t *obj, const char *key)
 {
 	json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
 	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static char *time_format(int64_t ns)
-{
-	time_t s = (time_t)(ns / 1000000000);
-	struct tm tm;
-	char buf[40];
-	if (!gmtime_r(&s, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		return strdup("0001-01-01T00:00:00Z");
-	return berth_strdup_printf("%s.%09lldZ", buf, (long long)(ns % 1000000000));
 }
 
 static int64_t now_ns(void)
@@ -162,8 +151,7 @@ int engine_net_get(struct berth_engine *e, const char *name_or_id, struct engine
 	return net_parse(rec, ret, err);
 }
 
-/* Every network, parsed; *ret NULL-terminated. */
-static int nets_list(struct berth_engine *e, struct engine_net ***ret, struct berth_error **err)
+int engine_nets_list(struct berth_engine *e, struct engine_net ***ret, struct berth_error **err)
 {
 	_cleanup_(berth_state_network_list_freep) struct berth_state_network **list = NULL;
 	size_t n = 0;
@@ -186,17 +174,12 @@ static int nets_list(struct berth_engine *e, struct engine_net ***ret, struct be
 	return 0;
 }
 
-static void nets_free(struct engine_net **v)
+void engine_nets_free(struct engine_net **v)
 {
 	for (size_t i = 0; v && v[i]; i++)
 		engine_net_free(v[i]);
 	free(v);
 }
-static void nets_freep(struct engine_net ***v)
-{
-	nets_free(*v);
-}
-#define _cleanup_nets_ _cleanup_(nets_freep)
 
 void engine_network_event(struct berth_engine *e, const char *action, const struct engine_net *n,
 			  const char *container_id)
@@ -236,60 +219,6 @@ static void net_kernel_down(struct berth_engine *e, const struct engine_net *n)
 	struct net_nft_network nn = {.bridge = n->bridge, .subnet = n->subnet, .internal = n->internal};
 	(void)net_nft_network_remove(&nn, NULL);
 	(void)net_bridge_remove(n->bridge, NULL);
-}
-
-/* ---- DNS answers ---------------------------------------------------------------------- */
-
-static bool name_is(const char *name, size_t len, const char *want)
-{
-	return want && strlen(want) == len && strncasecmp(name, want, len) == 0;
-}
-
-/* Whether name (len bytes, no trailing dot) names ep's container on n. */
-static bool endpoint_answers(struct berth_engine *e, const struct engine_net *n,
-			     const struct berth_state_endpoint *ep, const char *name, size_t len)
-{
-	_cleanup_(berth_state_container_freep) struct berth_state_container *c = NULL;
-	if (berth_state_container_get(e->state, ep->container_id, &c, NULL) < 0)
-		return false;
-	_cleanup_free_ char *qualified = berth_strdup_printf("%s.%s", c->name, n->name);
-	bool hit = name_is(name, len, c->name) || name_is(name, len, qualified) ||
-		   name_is(name, len, c->id) || (len == 12 && strncasecmp(name, c->id, 12) == 0);
-	json_t *a;
-	size_t i;
-	json_array_foreach(json_object_get(ep->config, "Aliases"), i, a)
-	    hit = hit || name_is(name, len, json_string_value(a));
-	return hit && engine_container_pid(e, c->id) > 0;
-}
-
-static int dns_lookup(void *userdata, const char *listen_ip, const char *client_ip,
-		      const char *name, struct in_addr *ret, size_t max)
-{
-	struct berth_engine *e = userdata;
-	size_t len = strlen(name), found = 0;
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	_cleanup_nets_ struct engine_net **nets = NULL;
-	if (len == 0 || nets_list(e, &nets, NULL) < 0)
-		return 0;
-	struct in_addr at;
-	if (inet_pton(AF_INET, listen_ip, &at) != 1)
-		return 0;
-	for (size_t i = 0; nets[i]; i++) {
-		struct engine_net *n = nets[i];
-		if (n->predefined || !n->has_subnet || n->gateway.s_addr != at.s_addr)
-			continue;
-		_cleanup_(berth_state_endpoint_list_freep) struct berth_state_endpoint **eps = NULL;
-		size_t k = 0;
-		if (berth_state_endpoint_list(e->state, n->id, NULL, &eps, &k, NULL) < 0)
-			return 0;
-		for (size_t j = 0; j < k && found < max; j++)
-			if (endpoint_answers(e, n, eps[j], name, len) &&
-			    inet_pton(AF_INET, eps[j]->address, &ret[found]) == 1)
-				found++;
-		break;
-	}
-	return (int)found;
 }
 
 /* ---- open and close -------------------------------------------------------------------- */
@@ -355,7 +284,7 @@ static int predefined_ensure(struct berth_engine *e, struct berth_error **err)
 static int networks_ensure(struct berth_engine *e, struct berth_error **err)
 {
 	_cleanup_nets_ struct engine_net **nets = NULL;
-	int r = nets_list(e, &nets, err);
+	int r = engine_nets_list(e, &nets, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; nets[i]; i++) {
@@ -388,8 +317,9 @@ int engine_networks_init(struct berth_engine *e, struct berth_error **err)
 		return r;
 	if ((r = predefined_ensure(e, err)) < 0)
 		return r;
-	if ((r = net_dns_start(dns_lookup, e, &en->dns, err)) < 0)
+	if ((r = net_dns_start(engine_network_dns_lookup, e, &en->dns, err)) < 0)
 		return r;
+	net_dns_set_upstreams_fn(en->dns, engine_network_dns_upstreams);
 	if ((r = networks_ensure(e, err)) < 0)
 		return r;
 	engine_container_net_sweep(e);
@@ -553,7 +483,7 @@ int berth_engine_network_create(struct berth_engine *e, json_t *body, char **ret
 		return r;
 	_cleanup_unlock_ struct berth_engine *lk = locked(e);
 	_cleanup_nets_ struct engine_net **nets = NULL;
-	if ((r = nets_list(e, &nets, err)) < 0)
+	if ((r = engine_nets_list(e, &nets, err)) < 0)
 		return r;
 	for (size_t i = 0; nets[i]; i++)
 		if (strcmp(nets[i]->name, name) == 0)
@@ -589,161 +519,47 @@ int berth_engine_network_create(struct berth_engine *e, json_t *body, char **ret
 	return r;
 }
 
-/* ---- inspect, list ------------------------------------------------------------------- */
+/* ---- remove ---------------------------------------------------------------------------- */
 
-static json_t *net_containers(struct berth_engine *e, const struct engine_net *n)
+/* Whether the container's endpoints are in the kernel: its runtime
+ * record lives from net_up to net_down, which run under the networks'
+ * lock as the callers of this do; a pid covers a start in between. */
+bool engine_net_endpoints_active(struct berth_engine *e, const char *container_id)
 {
-	json_t *out = json_object();
+	_cleanup_json_ json_t *rt = engine_container_net_runtime(e, container_id);
+	return rt || engine_container_pid(e, container_id) > 0;
+}
+
+/* Docker counts only the endpoints of running containers: a network
+ * whose attached containers are all stopped can be removed (and pruned),
+ * and their next start fails on the missing network. Returns -EBUSY when
+ * one is active; else drops the stopped ones' endpoint records. */
+static int endpoints_release_stopped(struct berth_engine *e, const struct engine_net *n)
+{
 	_cleanup_(berth_state_endpoint_list_freep) struct berth_state_endpoint **eps = NULL;
 	size_t k = 0;
-	if (!out || berth_state_endpoint_list(e->state, n->id, NULL, &eps, &k, NULL) < 0)
-		return out;
-	for (size_t i = 0; i < k; i++) {
-		_cleanup_(berth_state_container_freep) struct berth_state_container *c = NULL;
-		if (berth_state_container_get(e->state, eps[i]->container_id, &c, NULL) < 0 ||
-		    engine_container_pid(e, c->id) <= 0)
-			continue;
-		_cleanup_free_ char *addr =
-		    berth_strdup_printf("%s/%d", eps[i]->address, n->subnet.prefix);
-		json_object_set_new(out, c->id,
-				    json_pack("{s:s,s:s?,s:s?,s:s?,s:s}", "Name", c->name,
-					      "EndpointID", jstr(eps[i]->config, "EndpointID"),
-					      "MacAddress", eps[i]->mac, "IPv4Address", addr,
-					      "IPv6Address", ""));
-	}
-	return out;
-}
-
-static json_t *net_object(struct berth_engine *e, const struct engine_net *n, bool containers)
-{
-	json_t *cfg = n->rec->config;
-	_cleanup_free_ char *created = time_format(n->rec->created);
-	json_t *ipam = json_object_get(cfg, "IPAM");
-	return json_pack("{s:s,s:s,s:s?,s:s,s:s,s:b,s:O,s:b,s:b,s:b,s:{s:s},s:b,s:o,s:O,s:O}",
-			 "Name", n->name, "Id", n->id, "Created", created, "Scope", "local",
-			 "Driver", n->driver, "EnableIPv6", 0, "IPAM",
-			 ipam ? ipam : json_null(), "Internal", n->internal, "Attachable",
-			 json_is_true(json_object_get(cfg, "Attachable")), "Ingress", 0,
-			 "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers",
-			 containers ? net_containers(e, n) : json_object(), "Options",
-			 json_object_get(cfg, "Options") ?: json_null(), "Labels",
-			 json_object_get(cfg, "Labels") ?: json_null());
-}
-
-int berth_engine_network_inspect(struct berth_engine *e, const char *name_or_id, json_t **ret,
-				 struct berth_error **err)
-{
-	_cleanup_(engine_net_freep) struct engine_net *n = NULL;
-	int r = engine_net_get(e, name_or_id, &n, err);
+	int r = berth_state_endpoint_list(e->state, n->id, NULL, &eps, &k, NULL);
 	if (r < 0)
 		return r;
-	*ret = net_object(e, n, true);
-	return *ret ? 0 : berth_error_set(err, ENOMEM, "inspect network %s", name_or_id);
-}
-
-/* Docker sends a filter's values as ["a", "b"] or {"a": true}. */
-static bool filter_any(json_t *filters, const char *key, bool (*match)(const char *want,
-								       void *arg),
-		       void *arg, bool *present)
-{
-	json_t *f = json_object_get(filters, key), *v;
-	const char *k;
-	size_t i;
-	*present = json_array_size(f) > 0 || json_object_size(f) > 0;
-	json_array_foreach(f, i, v) if (json_is_string(v) && match(json_string_value(v), arg))
-	    return true;
-	json_object_foreach(f, k, v) if (json_is_true(v) && match(k, arg)) return true;
-	return false;
-}
-
-static bool match_name(const char *want, void *arg)
-{
-	return strstr(((struct engine_net *)arg)->name, want) != NULL;
-}
-
-static bool match_id(const char *want, void *arg)
-{
-	return strncmp(((struct engine_net *)arg)->id, want, strlen(want)) == 0;
-}
-
-static bool match_driver(const char *want, void *arg)
-{
-	return strcmp(((struct engine_net *)arg)->driver, want) == 0;
-}
-
-static bool match_type(const char *want, void *arg)
-{
-	bool builtin = ((struct engine_net *)arg)->predefined;
-	return strcmp(want, builtin ? "builtin" : "custom") == 0;
-}
-
-static bool match_label(const char *want, void *arg)
-{
-	json_t *labels = json_object_get(((struct engine_net *)arg)->rec->config, "Labels");
-	const char *eq = strchr(want, '=');
-	_cleanup_free_ char *key = eq ? strndup(want, (size_t)(eq - want)) : strdup(want);
-	const char *v = key ? jstr(labels, key) : NULL;
-	return v && (!eq || strcmp(v, eq + 1) == 0);
-}
-
-struct dangling_arg {
-	struct berth_engine *e;
-	struct engine_net *n;
-};
-
-static bool match_dangling(const char *want, void *arg)
-{
-	struct dangling_arg *d = arg;
-	_cleanup_(berth_state_endpoint_list_freep) struct berth_state_endpoint **eps = NULL;
-	size_t k = 0;
-	if (berth_state_endpoint_list(d->e->state, d->n->id, NULL, &eps, &k, NULL) < 0)
-		return false;
-	bool dangling = k == 0 && !d->n->predefined;
-	return (strcmp(want, "true") == 0 || strcmp(want, "1") == 0) == dangling;
-}
-
-static bool net_matches(struct berth_engine *e, json_t *filters, struct engine_net *n)
-{
-	struct {
-		const char *key;
-		bool (*match)(const char *, void *);
-	} tests[] = {{"name", match_name},   {"id", match_id},	   {"driver", match_driver},
-		     {"type", match_type},   {"label", match_label}};
-	bool present;
-	for (size_t i = 0; i < ARRAY_SIZE(tests); i++)
-		if (!filter_any(filters, tests[i].key, tests[i].match, n, &present) && present)
-			return false;
-	struct dangling_arg d = {e, n};
-	return filter_any(filters, "dangling", match_dangling, &d, &present) || !present;
-}
-
-int berth_engine_network_list(struct berth_engine *e, json_t *filters, json_t **ret,
-			      struct berth_error **err)
-{
-	_cleanup_nets_ struct engine_net **nets = NULL;
-	int r = nets_list(e, &nets, err);
-	if (r < 0)
-		return r;
-	_cleanup_json_ json_t *out = json_array();
-	for (size_t i = 0; out && nets[i]; i++)
-		if (net_matches(e, filters, nets[i]) &&
-		    json_array_append_new(out, net_object(e, nets[i], false)) < 0)
-			return -ENOMEM;
-	if (!out)
-		return -ENOMEM;
-	*ret = TAKE_PTR(out);
+	for (size_t i = 0; i < k; i++)
+		if (engine_net_endpoints_active(e, eps[i]->container_id))
+			return -EBUSY;
+	for (size_t i = 0; i < k; i++)
+		if ((r = berth_state_endpoint_delete(e->state, n->id, eps[i]->container_id,
+						     NULL)) < 0)
+			return r;
 	return 0;
 }
 
-/* ---- remove, prune ---------------------------------------------------------------------- */
-
-static int net_remove_locked(struct berth_engine *e, const struct engine_net *n,
-			     struct berth_error **err)
+int engine_network_remove_locked(struct berth_engine *e, const struct engine_net *n,
+				 struct berth_error **err)
 {
 	if (n->predefined)
 		return berth_error_set(err, EPERM, "%s is a pre-defined network and cannot be removed",
 				       n->name);
-	int r = berth_state_network_delete(e->state, n->id, NULL);
+	int r = endpoints_release_stopped(e, n);
+	if (r >= 0)
+		r = berth_state_network_delete(e->state, n->id, NULL);
 	if (r == -EBUSY)
 		return berth_error_set(err, EBUSY,
 				       "error while removing network: network %s id %s has active "
@@ -764,40 +580,7 @@ int berth_engine_network_remove(struct berth_engine *e, const char *name_or_id,
 	int r = engine_net_get(e, name_or_id, &n, err);
 	if (r < 0)
 		return r;
-	return net_remove_locked(e, n, err);
-}
-
-static bool match_until(const char *want, void *arg)
-{
-	struct engine_net *n = arg;
-	char *end = NULL;
-	double secs = strtod(want, &end);
-	if (!end || *end) /* an RFC 3339 time rather than Unix seconds */
-		return false;
-	return n->rec->created < (int64_t)(secs * 1e9);
-}
-
-int berth_engine_network_prune(struct berth_engine *e, json_t *filters, json_t **ret,
-			       struct berth_error **err)
-{
-	_cleanup_unlock_ struct berth_engine *lk = locked(e);
-	_cleanup_nets_ struct engine_net **nets = NULL;
-	int r = nets_list(e, &nets, err);
-	if (r < 0)
-		return r;
-	_cleanup_json_ json_t *deleted = json_array();
-	for (size_t i = 0; deleted && nets[i]; i++) {
-		bool present;
-		if (nets[i]->predefined ||
-		    (!filter_any(filters, "label", match_label, nets[i], &present) && present) ||
-		    (!filter_any(filters, "until", match_until, nets[i], &present) && present))
-			continue;
-		/* Networks with endpoints are refused by the state: skipped. */
-		if (net_remove_locked(e, nets[i], NULL) >= 0)
-			json_array_append_new(deleted, json_string(nets[i]->name));
-	}
-	*ret = deleted ? json_pack("{s:O}", "NetworksDeleted", deleted) : NULL;
-	return *ret ? 0 : -ENOMEM;
+	return engine_network_remove_locked(e, n, err);
 }
 
 /* ---- connect, disconnect ---------------------------------------------------------------- */

@@ -7,9 +7,11 @@
  * callback first; a name it knows gets its addresses (TTL 600, Docker's),
  * and AAAA of such a name gets an empty NOERROR (berth is IPv4 only, and
  * forwarding would leak the container name to the host's resolvers).
- * Everything else is forwarded verbatim over UDP to the host's resolvers,
- * read from /etc/resolv.conf once at start, and the answer relayed with
- * the client's id, or SERVFAIL after 2 s.
+ * Everything else is forwarded verbatim over UDP to the client's own
+ * upstreams when the engine names some (a container's --dns, as Docker's
+ * embedded resolver forwards to them), else to the host's resolvers, read
+ * from /etc/resolv.conf once at start, and the answer relayed with the
+ * client's id, or SERVFAIL after 2 s.
  *
  * One thread runs an epoll loop over the listening UDP and TCP sockets,
  * the TCP connections (2-byte length framing, RFC 1035 4.2.2) and one
@@ -76,10 +78,14 @@ struct dns_forward {
 	int reply_fd; /* the UDP listener, or -1 for TCP */
 	struct sockaddr_in client;
 	struct dns_conn *conn; /* the TCP connection, or NULL */
+	/* Where it was sent: only these may answer. */
+	struct sockaddr_in upstreams[DNS_MAX_UPSTREAMS];
+	size_t n_upstreams;
 };
 
 struct net_dns {
 	net_dns_lookup_fn lookup;
+	net_dns_upstreams_fn client_upstreams; /* may be NULL */
 	void *userdata;
 	int epfd, wakefd;
 	enum dns_kind wake_kind;
@@ -308,10 +314,35 @@ static void forward_fail(struct net_dns *d, struct dns_forward *f)
 	forward_free(d, f);
 }
 
+/* The upstreams of a query from client at listen_ip: the client's own
+ * when the engine names some, else the server's. */
+static void forward_targets(struct net_dns *d, struct in_addr listen_ip,
+			    const struct sockaddr_in *client, struct dns_forward *f)
+{
+	struct in_addr own[DNS_MAX_UPSTREAMS];
+	size_t n = 0;
+	if (d->client_upstreams && client) {
+		char lip[INET_ADDRSTRLEN], cip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &listen_ip, lip, sizeof(lip));
+		inet_ntop(AF_INET, &client->sin_addr, cip, sizeof(cip));
+		n = d->client_upstreams(d->userdata, lip, cip, own, DNS_MAX_UPSTREAMS);
+	}
+	if (n == 0 || n > DNS_MAX_UPSTREAMS) {
+		memcpy(f->upstreams, d->upstreams, sizeof(f->upstreams));
+		f->n_upstreams = d->n_upstreams;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		f->upstreams[i] = (struct sockaddr_in){
+		    .sin_family = AF_INET, .sin_port = htons(DNS_PORT), .sin_addr = own[i]};
+	f->n_upstreams = n;
+}
+
 /* Sends the query, under a fresh random id, to every upstream at once
  * from a new socket; the first answer with that id wins. */
-static void forward_start(struct net_dns *d, const uint8_t *msg, size_t len, int reply_fd,
-			  const struct sockaddr_in *client, struct dns_conn *conn)
+static void forward_start(struct net_dns *d, const uint8_t *msg, size_t len,
+			  struct in_addr listen_ip, int reply_fd, const struct sockaddr_in *client,
+			  struct dns_conn *conn)
 {
 	size_t slot = DNS_MAX_PENDING;
 	for (size_t i = 0; i < DNS_MAX_PENDING && slot == DNS_MAX_PENDING; i++)
@@ -330,6 +361,7 @@ static void forward_start(struct net_dns *d, const uint8_t *msg, size_t len, int
 	memcpy(f->query, msg, len);
 	if (client)
 		f->client = *client;
+	forward_targets(d, listen_ip, client, f);
 	if (getrandom(&f->our_id, sizeof(f->our_id), 0) != sizeof(f->our_id))
 		f->our_id = (uint16_t)now_ms();
 	put16(f->query, f->our_id);
@@ -342,9 +374,9 @@ static void forward_start(struct net_dns *d, const uint8_t *msg, size_t len, int
 		goto servfail;
 	}
 	d->forwards[slot] = f;
-	for (size_t i = 0; i < d->n_upstreams; i++)
-		sendto(f->fd, f->query, len, MSG_NOSIGNAL, (struct sockaddr *)&d->upstreams[i],
-		       sizeof(d->upstreams[i]));
+	for (size_t i = 0; i < f->n_upstreams; i++)
+		sendto(f->fd, f->query, len, MSG_NOSIGNAL, (struct sockaddr *)&f->upstreams[i],
+		       sizeof(f->upstreams[i]));
 	put16(f->query, f->client_id);
 	return;
 servfail:;
@@ -365,9 +397,9 @@ static void forward_readable(struct net_dns *d, struct dns_forward *f)
 	if (n < 12 || get16(buf) != f->our_id || !(buf[2] & 0x80))
 		return; /* not the answer: keep waiting until the deadline */
 	bool known = false;
-	for (size_t i = 0; i < d->n_upstreams; i++)
-		known = known || (d->upstreams[i].sin_addr.s_addr == from.sin_addr.s_addr &&
-				  d->upstreams[i].sin_port == from.sin_port);
+	for (size_t i = 0; i < f->n_upstreams; i++)
+		known = known || (f->upstreams[i].sin_addr.s_addr == from.sin_addr.s_addr &&
+				  f->upstreams[i].sin_port == from.sin_port);
 	if (!known)
 		return;
 	forward_unlist(d, f);
@@ -409,7 +441,7 @@ static void handle_query(struct net_dns *d, const uint8_t *msg, size_t len,
 	else
 		n = answer_local(d, msg, &q, listen_ip, client, out);
 	if (n == 0) {
-		forward_start(d, msg, len, reply_fd, client, conn);
+		forward_start(d, msg, len, listen_ip, reply_fd, client, conn);
 		return;
 	}
 	if (conn)
@@ -599,6 +631,13 @@ int net_dns_set_upstreams(struct net_dns *d, const struct in_addr *ips, size_t n
 	d->n_upstreams = n;
 	pthread_mutex_unlock(&d->lock);
 	return 0;
+}
+
+void net_dns_set_upstreams_fn(struct net_dns *d, net_dns_upstreams_fn fn)
+{
+	pthread_mutex_lock(&d->lock);
+	d->client_upstreams = fn;
+	pthread_mutex_unlock(&d->lock);
 }
 
 /* ---- public API --------------------------------------------------------------- */

@@ -172,8 +172,9 @@ int net_port_pick(int proto, struct in_addr host_ip, uint16_t *ret, struct berth
  * One thread answers DNS over UDP and TCP on port 53 of every address it
  * is told to listen on (the gateways of user-defined networks). For A
  * queries it asks lookup first; names lookup does not know are forwarded
- * to the host's resolvers (/etc/resolv.conf as it was at start, Google's
- * when it lists none) and the answer relayed. */
+ * to the client's own upstreams when net_dns_set_upstreams_fn's callback
+ * names some, else to the host's resolvers (/etc/resolv.conf as it was at
+ * start, Google's when it lists none), and the answer relayed. */
 typedef int (*net_dns_lookup_fn)(void *userdata, const char *listen_ip, const char *client_ip,
 				 const char *name, struct in_addr *ret, size_t max);
 /* lookup returns the number of addresses written (0: unknown name). */
@@ -187,6 +188,14 @@ void net_dns_stop(struct net_dns *d);
 /* For tests: replaces the upstream resolvers (port 53 of each of ips, at
  * most 3) read from /etc/resolv.conf. -EINVAL for 0 or more than 3. */
 int net_dns_set_upstreams(struct net_dns *d, const struct in_addr *ips, size_t n);
+/* The upstreams for the queries client_ip sends to listen_ip (as Docker's
+ * embedded resolver forwards to a container's --dns servers): writes at
+ * most max addresses (port 53 each) and returns how many; 0 means the
+ * server's own. Called on the DNS thread with its mutex held, as lookup. */
+typedef size_t (*net_dns_upstreams_fn)(void *userdata, const char *listen_ip,
+				       const char *client_ip, struct in_addr *ret, size_t max);
+/* Installs fn (NULL: none) with net_dns_start's userdata. */
+void net_dns_set_upstreams_fn(struct net_dns *d, net_dns_upstreams_fn fn);
 DEFINE_CLEANUP_FUNC(struct net_dns *, net_dns_stop)
 
 #endif

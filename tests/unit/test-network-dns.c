@@ -6,7 +6,9 @@
  * their address (any case, trailing dot or not), AAAA of a peer is an
  * empty NOERROR, malformed packets get FORMERR or nothing (and no crash),
  * TCP works, unknown names are forwarded and relayed with the client's
- * id, a silent upstream gives SERVFAIL, and stop leaves no fd behind. */
+ * id, a silent upstream gives SERVFAIL, a client with upstreams of its
+ * own (a container's --dns) is forwarded to those, and stop leaves no fd
+ * behind. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -231,6 +233,43 @@ static void test_forward(struct net_dns *d)
 	CHECK(n >= 12 && rcode(r) == 2 && (r[0] << 8 | r[1]) == 0xCAFE);
 }
 
+/* The client's own upstream: 127.0.0.2 (fake_upstream), while the
+ * server's stays the silent 127.0.0.3 that test_forward left. */
+static size_t client_upstreams(void *userdata, const char *listen_ip, const char *client_ip,
+			       struct in_addr *ret, size_t max)
+{
+	(void)userdata;
+	CHECK_STR(listen_ip, "127.0.0.1");
+	if (strcmp(client_ip, "127.0.0.1") != 0 || max < 1)
+		return 0;
+	ret[0] = ip4("127.0.0.2");
+	return 1;
+}
+
+static void test_client_upstreams(struct net_dns *d)
+{
+	uint8_t q[512], r[4096];
+	char ip[INET_ADDRSTRLEN];
+	_cleanup_close_ int up = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {
+	    .sin_family = AF_INET, .sin_port = htons(53), .sin_addr = ip4("127.0.0.2")};
+	CHECK(bind(up, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	net_dns_set_upstreams_fn(d, client_upstreams);
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, fake_upstream, &up) == 0);
+	size_t len = make_query(q, 0xD00D, "own.example", 1);
+	ssize_t n = ask_udp(q, len, r, sizeof(r));
+	pthread_join(t, NULL);
+	CHECK(n > 12 && (r[0] << 8 | r[1]) == 0xD00D && rcode(r) == 0);
+	if (n > 12)
+		CHECK_STR(last_a(r, n, ip), "9.9.9.9");
+	/* Without it, the server's silent upstream: SERVFAIL. */
+	net_dns_set_upstreams_fn(d, NULL);
+	len = make_query(q, 0xF00D, "own.example", 1);
+	n = ask_udp(q, len, r, sizeof(r));
+	CHECK(n >= 12 && rcode(r) == 2);
+}
+
 /* Mutations of a valid query, sent as fast as possible over UDP and TCP;
  * the server must survive them (ASan watches) and still answer. */
 static void test_fuzz(void)
@@ -310,6 +349,7 @@ int main(void)
 	test_local();
 	test_malformed();
 	test_forward(d);
+	test_client_upstreams(d);
 	test_fuzz();
 	CHECK(calls > 0);
 	net_dns_unlisten(d, ip4("127.0.0.1"));

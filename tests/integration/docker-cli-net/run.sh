@@ -166,5 +166,44 @@ test_docker_volume() {
 }
 net_run_test docker-cli-net/volume test_docker_volume
 
+# What issue 5's last round closed, as the docker CLI shows it: --rm
+# takes the anonymous volumes along (named ones stay), -p with --network
+# host warns, a host-port range publishes each port, and a network with
+# only a stopped container can be removed.
+test_docker_rm_and_ranges() {
+	begin
+	local v=btd-rmv-$$ n=btd-rms-$$ p q before
+	before=$(d volume ls -q | sort)
+	vol_track "$v"
+	d_out run --rm -v /data -v "$v:/named" "$IMG" sh -c 'echo n > /named/f'
+	assert_eq 0 "$RC" "docker run --rm -v /data -v $v:/named ($ERR)"
+	assert_eq "$(printf '%s\n' $before "$v" | sort | grep .)" "$(d volume ls -q | sort)" "docker volume ls after run --rm"
+	d_out run --rm --network host -p 8080:80 "$IMG" true
+	assert_eq 0 "$RC" "docker run --network host -p ($ERR)"
+	assert_contains "$ERR" "Published ports are discarded when using host network mode" "docker run --network host -p"
+	p=$(eng_free_port)
+	q=$((p + 1))
+	if ! ss -ltn | grep -q ":$q "; then
+		drun --name r1 -p "$p-$q:80-81" "$WEB" sh -c 'httpd -p 81 -h /www; exec httpd -f -p 80 -h /www'
+		wait_http "http://127.0.0.1:$q/" || fail "docker run -p $p-$q:80-81: 127.0.0.1:$q does not answer"
+		d_out port r1
+		assert_contains "$OUT" "81/tcp -> 0.0.0.0:$q" "docker port of a range ($ERR)"
+		d_out ps --format '{{.Ports}}'
+		# The CLI groups a range only where host and container ports are equal.
+		assert_contains "$OUT" "0.0.0.0:$p->80/tcp, 0.0.0.0:$q->81/tcp" "docker ps Ports of a range ($ERR)"
+	fi
+	dnet "$n" --subnet "$(net_subnet 17)"
+	d_out run --name s1 --network "$n" "$IMG" true
+	assert_eq 0 "$RC" "docker run on $n ($ERR)"
+	echo "$(d inspect -f '{{.Id}}' s1)" >>"$T/.cids"
+	d_out network rm "$n"
+	assert_eq "0 $n" "$RC $OUT" "docker network rm with only a stopped container ($ERR)"
+	d_out start s1
+	[ "$RC" -ne 0 ] || fail "docker start after its network was removed succeeded"
+	assert_contains "$ERR" "network $n not found" "docker start after network rm"
+	finish
+}
+net_run_test docker-cli-net/rm-and-ranges test_docker_rm_and_ranges
+
 eng_teardown
 suite_end

@@ -263,3 +263,108 @@ test_connect_disconnect() {
 	net_finish
 }
 net_run_test networks/connect-disconnect test_connect_disconnect
+
+# Docker counts only running containers as a network's active endpoints:
+# a network whose containers are all stopped is removed (and pruned, and
+# listed as dangling), and such a container's next start fails on the
+# missing network. A running one still holds its network.
+test_rm_stopped() {
+	net_begin network
+	local n=bt-rms-$$ id
+	net_create "$n" --subnet "$(net_subnet 13)"
+	crun --name s1 --network "$n" "$IMG" true
+	eng_wait_state s1 exited 10
+	b_ok network inspect "$n"
+	assert_eq "{}" "$(jq -c '.[0].Containers' <<<"$OUT")" "Containers of a network with only a stopped container"
+	id=$(jq -r '.[0].Id' <<<"$OUT")
+	b_ok network rm "$n"
+	b network ls -q --no-trunc | grep -qxF "$id" && fail "network ls still lists $n after rm"
+	ip link show "br-${id:0:12}" >/dev/null 2>&1 && fail "bridge br-${id:0:12} still there after network rm"
+	b_out start s1
+	[ "$RC" -ne 0 ] || fail "start of a container whose network was removed succeeded"
+	assert_contains "$ERR" "network $n not found" "start after network rm"
+	b_ok rm s1
+	# prune and dangling see it the same way.
+	net_create "$n-p" --subnet "$(net_subnet 14)"
+	crun --name s2 --network "$n-p" "$IMG" true
+	eng_wait_state s2 exited 10
+	b_ok network ls -q --filter dangling=true
+	assert_contains "$OUT" "$(b network inspect -f '{{.Id}}' "$n-p" | cut -c1-12)" "dangling=true with only a stopped container"
+	b_ok network prune -f
+	assert_contains "$OUT" "$n-p" "network prune of a network with only a stopped container"
+	b_ok rm s2
+	# A running container holds it; once stopped, rm works.
+	net_create "$n-r" --subnet "$(net_subnet 15)"
+	web r1 --network "$n-r"
+	b_out network rm "$n-r"
+	[ "$RC" -ne 0 ] || fail "network rm with a running container succeeded"
+	assert_contains "$ERR" "has active endpoints" "network rm with a running container"
+	b_ok network prune -f
+	assert_not_contains "$OUT" "$n-r" "network prune with a running container"
+	b_ok stop -t 1 r1
+	b_ok network rm "$n-r"
+	net_finish
+}
+net_run_test networks/rm-stopped test_rm_stopped
+
+# fake_dns IP: on the host, a DNS server on IP:53 that knows one name,
+# anything.example: 10.77.77.77 for A, no record for other types, and
+# NXDOMAIN for every other name; pid to .pids.
+fake_dns() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+want = b"\x08anything\x07example\x00"
+while True:
+    q, a = s.recvfrom(512)
+    if len(q) < 17:
+        continue
+    i = 12
+    while i < len(q) and q[i] != 0:
+        i += 1 + q[i]
+    end = i + 5
+    if end > len(q):
+        continue
+    known = q[12:i + 1].lower() == want
+    a_query = known and q[end - 4:end - 2] == b"\x00\x01"
+    rr = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([10, 77, 77, 77])
+    flags = b"\x81\x80" if known else b"\x81\x83"
+    r = q[:2] + flags + q[4:6] + (b"\x00\x01" if a_query else b"\x00\x00") + b"\x00\x00\x00\x00" + q[12:end] + (rr if a_query else b"")
+    s.sendto(r, a)
+' "$1" >/dev/null 2>&1 </dev/null &
+	echo $! >>"$T/.pids"
+}
+
+# --dns on a user network: resolv.conf keeps naming the embedded server
+# (names of the network still resolve) with --dns-search/--dns-option,
+# and the embedded server forwards the container's other queries to its
+# --dns servers, as Docker's does.
+test_dns_servers() {
+	net_begin network
+	local n=bt-dnsx-$$ gw ns=127.0.0.$((100 + $$ % 100)) resolv ip
+	net_create "$n" --subnet "$(net_subnet 16)"
+	gw=$(b network inspect "$n" | jq -r '.[0].IPAM.Config[0].Gateway // empty')
+	[ -n "$gw" ] || gw=$(net_prefix 16).1
+	fake_dns "$ns"
+	eng_wait_for 5 sh -c "ss -lun | grep -qF '$ns:53'" || fail "fake DNS server on $ns:53 did not start"
+	web srv --network "$n"
+	ip=$(ip_on srv "$n")
+	b_out run --rm --network "$n" --dns "$ns" --dns-search x.example --dns-option ndots:2 "$IMG" \
+		sh -c 'cat /etc/resolv.conf; echo ==; nslookup anything.example'
+	assert_eq 0 "$RC" "run --dns on a user network ($ERR $OUT)"
+	resolv=$(awk '/^==/ { exit } { print }' <<<"$OUT")
+	assert_eq "nameserver $gw" "$(grep '^nameserver' <<<"$resolv")" "nameservers in resolv.conf"
+	grep -qx 'search x.example' <<<"$resolv" || fail "resolv.conf without --dns-search: $resolv"
+	grep -qx 'options ndots:2' <<<"$resolv" || fail "resolv.conf without --dns-option: $resolv"
+	assert_contains "$(awk '/^==/ { n++; next } n == 1' <<<"$OUT")" 10.77.77.77 "a name forwarded to --dns $ns"
+	# busybox nslookup tries only the first search name: srv without one.
+	b_out run --rm --network "$n" --dns "$ns" "$IMG" nslookup srv
+	assert_eq 0 "$RC" "nslookup srv with --dns ($ERR $OUT)"
+	assert_contains "$OUT" "$ip" "srv through the embedded server with --dns"
+	# Another container without --dns is not sent there.
+	b_out run --rm --network "$n" "$IMG" sh -c 'nslookup anything.example; true'
+	assert_not_contains "$OUT" 10.77.77.77 "a container without --dns"
+	net_finish
+}
+net_run_test networks/dns-servers test_dns_servers

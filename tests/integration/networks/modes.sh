@@ -24,6 +24,17 @@ test_mode_host() {
 	[ -z "$eth" ] || grep -qx "$eth" <<<"$OUT" || fail "the host's $eth not seen with --network host: $OUT"
 	[ -z "$HOSTIP" ] || assert_contains "$OUT" "inet $HOSTIP/" "the host's address with --network host"
 	assert_contains "$OUT" "$(hostname)" "hostname with --network host"
+	# -p means nothing there: Docker's create warning, printed by the CLI.
+	b_out run --rm --network host -p 8080:80 "$IMG" true
+	assert_eq 0 "$RC" "run --network host -p ($ERR)"
+	assert_contains "$ERR" "WARNING: Published ports are discarded when using host network mode" "run --network host -p"
+	local warns
+	warns=$(curl -s --unix-socket "$SOCK" -H 'Content-Type: application/json' -X POST \
+		-d "{\"Image\": \"$IMG\", \"HostConfig\": {\"NetworkMode\": \"host\", \"PortBindings\": {\"80/tcp\": [{\"HostPort\": \"8080\"}]}}}" \
+		"http://x/v1.44/containers/create")
+	[ -n "$(jq -r '.Id // empty' <<<"$warns")" ] && echo "$(jq -r .Id <<<"$warns")" >>"$T/.cids"
+	assert_eq '["Published ports are discarded when using host network mode"]' "$(jq -c .Warnings <<<"$warns")" "create Warnings"
+	b_ok rm "$(jq -r .Id <<<"$warns")"
 	local port
 	port=$(eng_free_port)
 	# A server in a host-network container listens on the host itself.

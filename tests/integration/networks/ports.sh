@@ -170,3 +170,53 @@ test_port_reuse() {
 	net_finish
 }
 net_run_test networks/port-reuse test_port_reuse
+
+# two_free_ports: a port P of the host with P+1 free too.
+two_free_ports() {
+	python3 -c '
+import socket
+for _ in range(200):
+    s = socket.socket()
+    s.bind(("0.0.0.0", 0))
+    p = s.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("0.0.0.0", p + 1))
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+        t.close()
+'
+}
+
+# Host-port ranges: "-p A-B:80-81" publishes every port of the range;
+# "-p A-B:80" is a pool, one of its ports per container (Docker's).
+test_port_range() {
+	net_begin
+	local p q
+	p=$(two_free_ports)
+	[ -n "$p" ] || fail "no two consecutive free ports"
+	q=$((p + 1))
+	crun --name r1 -p "$p-$q:80-81" "$WEB" sh -c 'httpd -p 81 -h /www; exec httpd -f -p 80 -h /www'
+	wait_http "http://127.0.0.1:$p/" || fail "127.0.0.1:$p (-> 80) does not answer"
+	wait_http "http://127.0.0.1:$q/" || fail "127.0.0.1:$q (-> 81) does not answer"
+	assert_eq "0.0.0.0:$p 0.0.0.0:$q" "$(port_of r1 80) $(port_of r1 81)" "berth port r1 80, 81"
+	b_ok ps
+	assert_contains "$OUT" "0.0.0.0:$p->80/tcp" "ps PORTS of a range"
+	assert_contains "$OUT" "0.0.0.0:$q->81/tcp" "ps PORTS of a range"
+	b_ok rm -f r1
+	# A pool: the first container takes its first port, the next one the
+	# second, a third finds it full.
+	web r2 -p "$p-$q:80"
+	web r3 -p "$p-$q:80"
+	assert_eq "0.0.0.0:$p 0.0.0.0:$q" "$(port_of r2 80) $(port_of r3 80)" "ports picked from $p-$q"
+	wait_http "http://127.0.0.1:$q/" || fail "127.0.0.1:$q (r3) does not answer"
+	b_out run -d --name r4 -p "$p-$q:80" "$WEB" "${HTTPD[@]}"
+	[ "$RC" -ne 0 ] || fail "a third container got a port of the full pool $p-$q"
+	assert_contains "$ERR" "port is already allocated" "run with a full pool"
+	net_finish
+}
+net_run_test networks/port-range test_port_range
