@@ -85,6 +85,10 @@ void engine_container_files_remove_run(struct berth_engine *e, const char *id);
 /* Removes a container that is known not to run: streams, files, record,
  * event "destroy", removal waiters. */
 int engine_container_destroy(struct berth_engine *e, const char *id, struct berth_error **err);
+/* The same for c with its anonymous volumes (rm -v, --rm: Docker's
+ * RemoveVolume), removed before the waiters wake. */
+int engine_container_destroy_volumes(struct berth_engine *e, const struct berth_state_container *c,
+				     struct berth_error **err);
 
 /* ---- engine-container-info.c ---- */
 /* Docker's State object for output: the record's, with the engine's own

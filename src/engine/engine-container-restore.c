@@ -208,7 +208,8 @@ static void restore_one(struct berth_engine *e, const struct berth_state_contain
 	if (berth_state_container_get(e->state, c->id, &now, NULL) < 0 ||
 	    strcmp(json_string_value(json_object_get(now->state, "Status")) ?: "", "exited") != 0)
 		return;
-	if (engine_container_destroy(e, c->id, &err) < 0)
+	/* As the auto-remove of a running berthd: anonymous volumes too. */
+	if (engine_container_destroy_volumes(e, now, &err) < 0)
 		log_debug("engine: auto-remove %s: %s", c->id, err ? err->msg : "");
 }
 

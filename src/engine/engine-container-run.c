@@ -153,6 +153,8 @@ static int monitor_config_build(struct berth_engine *e, const struct berth_state
 	json_array_foreach(lower, i, v) if (strv_push(&m->lower_dirs, json_string_value(v)) < 0)
 	    return -ENOMEM;
 	monitor_logs(hc, m->bundle, c->id, m);
+	/* A --rm container's writable layer goes with it: no need to sync it. */
+	m->rootfs_volatile = json_is_true(json_object_get(hc, "AutoRemove"));
 	m->tty = json_is_true(json_object_get(cfg, "Tty"));
 	m->open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
 	m->stdin_once = json_is_true(json_object_get(cfg, "StdinOnce"));
@@ -346,11 +348,12 @@ int berth_engine_container_start(struct berth_engine *e, const char *name,
 	if (lock < 0)
 		return lock;
 	r = start_locked(e, c, err);
-	/* As Docker: a --rm container whose start failed is removed, which
-	 * also answers wait?condition=removed (the docker CLI waits on it). */
+	/* As Docker: a --rm container whose start failed is removed with its
+	 * anonymous volumes, which also answers wait?condition=removed (the
+	 * docker CLI waits on it). */
 	if (r < 0 && !engine_watch_active(e, c->id) &&
 	    json_is_true(json_object_get(json_object_get(c->config, "HostConfig"), "AutoRemove")))
-		engine_container_destroy(e, c->id, NULL);
+		engine_container_destroy_volumes(e, c, NULL);
 	return r;
 }
 

@@ -213,6 +213,11 @@ static int network_namespace(struct spec_build *b, json_t **ret, struct berth_er
 {
 	const char *net = spec_str(b->host, "NetworkMode");
 	*ret = NULL;
+	/* Docker's create warning: the host's own ports are the container's. */
+	if (b->host_network && json_object_size(json_object_get(b->host, "PortBindings")) > 0 &&
+	    json_array_append_new(b->warnings, json_string("Published ports are discarded when "
+							   "using host network mode")) < 0)
+		return -ENOMEM;
 	if (b->host_network)
 		return 0;
 	bool plain = !net || !*net || strcmp(net, "bridge") == 0 || strcmp(net, "default") == 0;

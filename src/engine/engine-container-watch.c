@@ -387,7 +387,9 @@ static void autoremove(struct berth_engine *e, const char *id)
 	_cleanup_close_ int lock = engine_container_lock(e, id, &err);
 	if (lock < 0 || engine_watch_active(e, id))
 		return; /* started again meanwhile, or gone */
-	if (engine_container_destroy(e, id, &err) < 0)
+	/* Docker removes a --rm container as rm -v does: its anonymous
+	 * volumes go with it, named ones stay. */
+	if (engine_container_destroy_volumes(e, c, &err) < 0)
 		log_debug("engine: auto-remove %s: %s", id, err ? err->msg : "");
 }
 

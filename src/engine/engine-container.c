@@ -515,7 +515,10 @@ static int create_bundle(struct berth_engine *e, json_t *body, struct create_ctx
 	_cleanup_close_ int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return berth_error_errno(err, errno, "open '%s'", c->dir);
-	return berth_json_write_file(dfd, "config.json", c->spec, 0600, true, err);
+	/* Not fsync'd: it is as durable as the container's record, which
+	 * the state commits without a sync (state-sqlite.c says why): both
+	 * survive a berthd crash; a power cut may take the newest of both. */
+	return berth_json_write_file(dfd, "config.json", c->spec, 0600, false, err);
 }
 
 /* The record's config document (engine-internal.h describes it). */
@@ -595,6 +598,45 @@ int berth_engine_container_create(struct berth_engine *e, const char *name, json
 
 /* ---- remove, rename, update ------------------------------------------------ */
 
+#define REMOVING_SUFFIX ".removing"
+
+static void *rm_rf_thread(void *path)
+{
+	engine_rm_rf(path);
+	free(path);
+	return NULL;
+}
+
+/* Takes dir out of the way with one rename and deletes it on a thread of
+ * its own: removing the writable layer's tree is a dozen rmdirs and
+ * unlinks that a busy ext4 journal makes 5-20 ms, and `run --rm` waits for
+ * the removal. A crash leaves <id>.removing behind, which no record names:
+ * the restore's sweep of orphans removes it (here, at once, as it is
+ * already out of the way). */
+static void dir_remove_later(const char *dir)
+{
+	size_t n = strlen(dir), k = strlen(REMOVING_SUFFIX);
+	_cleanup_free_ char *trash = NULL;
+	if (n < k || strcmp(dir + n - k, REMOVING_SUFFIX) != 0)
+		trash = berth_strdup_printf("%s" REMOVING_SUFFIX, dir);
+	if (!trash || rename(dir, trash) < 0) {
+		engine_rm_rf(dir);
+		return;
+	}
+	pthread_t t;
+	pthread_attr_t attr;
+	bool started = false;
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		started = pthread_create(&t, &attr, rm_rf_thread, trash) == 0;
+		pthread_attr_destroy(&attr);
+	}
+	if (started)
+		TAKE_PTR(trash);
+	else
+		engine_rm_rf(trash);
+}
+
 void engine_container_files_remove(struct berth_engine *e, const char *id)
 {
 	_cleanup_free_ char *dir = engine_container_dir(e, id);
@@ -607,7 +649,7 @@ void engine_container_files_remove(struct berth_engine *e, const char *id)
 	while (umount2(rootfs, MNT_DETACH) == 0)
 		;
 	engine_rm_rf(run_dir);
-	engine_rm_rf(dir);
+	dir_remove_later(dir);
 }
 
 void engine_container_files_remove_run(struct berth_engine *e, const char *id)
@@ -622,7 +664,8 @@ void engine_container_files_remove_run(struct berth_engine *e, const char *id)
 	engine_rm_rf(run_dir);
 }
 
-int engine_container_destroy(struct berth_engine *e, const char *id, struct berth_error **err)
+static int destroy(struct berth_engine *e, const char *id,
+		   const struct berth_state_container *volumes_of, struct berth_error **err)
 {
 	engine_streams_on_remove(e, id);
 	int r = berth_state_container_delete(e->state, id, err);
@@ -631,8 +674,22 @@ int engine_container_destroy(struct berth_engine *e, const char *id, struct bert
 	engine_container_net_remove(e, id);
 	engine_container_files_remove(e, id);
 	engine_life_event(e, "destroy", id, NULL);
+	/* Before the waiters wake: `run --rm` returns with the volumes gone. */
+	if (volumes_of)
+		engine_container_volumes_remove(e, volumes_of);
 	engine_note_removed(e, id);
 	return 0;
+}
+
+int engine_container_destroy(struct berth_engine *e, const char *id, struct berth_error **err)
+{
+	return destroy(e, id, NULL, err);
+}
+
+int engine_container_destroy_volumes(struct berth_engine *e, const struct berth_state_container *c,
+				     struct berth_error **err)
+{
+	return destroy(e, c->id, c, err);
 }
 
 static bool state_running(json_t *state)
@@ -662,16 +719,22 @@ int berth_engine_container_remove(struct berth_engine *e, const char *name, bool
 		if (r < 0)
 			return r;
 	}
-	_cleanup_close_ int lock = engine_container_lock(e, c->id, err);
-	if (lock < 0)
+	_cleanup_error_ struct berth_error *lock_err = NULL;
+	_cleanup_close_ int lock = engine_container_lock(e, c->id, &lock_err);
+	/* Its directory is gone: the auto-remove of a --rm container took it
+	 * when the stop above ended it, which is what was asked. */
+	if (lock == -ENOENT)
+		return 0;
+	if (lock < 0) {
+		if (err && !*err)
+			*err = TAKE_PTR(lock_err);
 		return lock;
+	}
 	if (engine_watch_active(e, c->id))
 		return berth_error_set(err, EBUSY, "cannot remove container \"/%s\": it was "
 						   "started again meanwhile", c->name);
-	r = engine_container_destroy(e, c->id, err);
-	if (r >= 0 && volumes)
-		engine_container_volumes_remove(e, c);
-	return r;
+	return volumes ? engine_container_destroy_volumes(e, c, err)
+		       : engine_container_destroy(e, c->id, err);
 }
 
 int berth_engine_container_rename(struct berth_engine *e, const char *name, const char *new_name,

@@ -172,6 +172,8 @@ static int parse_scalars(json_t *j, struct monitor_config *c, struct berth_error
 		r = get_bool(j, "open_stdin", &c->open_stdin, err);
 	if (r >= 0)
 		r = get_bool(j, "stdin_once", &c->stdin_once, err);
+	if (r >= 0)
+		r = get_bool(j, "rootfs_volatile", &c->rootfs_volatile, err);
 	c->log_max_size = max_size;
 	c->log_max_file = (int)max_file;
 	c->restart_max = (int)restart_max;
@@ -250,9 +252,10 @@ json_t *monitor_config_to_json(const struct monitor_config *c)
 	if (!j)
 		return NULL;
 	json_t *rest = json_pack(
-		"{s:I, s:i, s:b, s:b, s:b, s:s, s:i, s:o?, s:i, s:i}", "log_max_size",
+		"{s:I, s:i, s:b, s:b, s:b, s:b, s:s, s:i, s:o?, s:i, s:i}", "log_max_size",
 		(json_int_t)c->log_max_size, "log_max_file", c->log_max_file > 0 ? c->log_max_file : 1,
 		"tty", c->tty, "open_stdin", c->open_stdin, "stdin_once", c->stdin_once,
+		"rootfs_volatile", c->rootfs_volatile,
 		"restart_policy", c->restart_policy ? c->restart_policy : "no", "restart_max",
 		c->restart_max, "health", health_to_json(c->health), "stop_signal",
 		c->stop_signal > 0 ? c->stop_signal : SIGTERM, "stop_timeout", c->stop_timeout);

@@ -1,7 +1,7 @@
 /* monitor.h - the per-container monitor: its configuration, its status file
  * and the protocol the engine speaks to it.
  *
- * One berth-monitor process runs per started container. berthd forks and
+ * One berth-monitor process runs per started container. berthd spawns and
  * execs it with the path of a monitor.json (written by the engine at start);
  * the monitor calls setsid(), mounts the container's rootfs (overlay of the
  * image snapshots and the container's upper dir), creates the container
@@ -62,6 +62,9 @@ struct monitor_config {
 	char *rootfs;
 	char **lower_dirs;
 	char *upper_dir, *work_dir;
+	bool rootfs_volatile; /* overlay "volatile": no sync of the host's
+			       * filesystem at unmount; for --rm containers,
+			       * whose writable layer dies with them */
 	char *log_path;	      /* json-file log; NULL: no log (driver "none") */
 	int64_t log_max_size; /* bytes before rotation; 0: unlimited */
 	int log_max_file;     /* files kept, the live one included; >= 1 */
@@ -113,8 +116,9 @@ DEFINE_CLEANUP_FUNC(struct monitor_status *, monitor_status_free)
 
 /* ---- starting one (engine side) -------------------------------------------- */
 
-/* Forks and execs `monitor_path --ready-fd N CONFIG_PATH` (the child
- * calls setsid and closes every other fd), then blocks until the monitor
+/* Spawns (a vfork-style clone, see monitor-spawn.c) and execs
+ * `monitor_path --ready-fd N CONFIG_PATH` (the child calls setsid and
+ * closes every other fd), then blocks until the monitor
  * reports readiness: the container is created and monitor.sock listens.
  * The monitor stays a child of the caller, who must reap it (waitpid) once
  * it exits. On failure the monitor has already undone everything and

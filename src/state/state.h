@@ -34,7 +34,7 @@ struct berth_state_image {
 	char *platform;
 };
 
-/* Opens (creating if needed) <root>/berth.db, sets WAL, synchronous=FULL,
+/* Opens (creating if needed) <root>/berth.db, sets WAL, synchronous=NORMAL,
  * foreign keys and a busy timeout, and migrates the schema. `root` must
  * exist. Caller owns *ret (berth_state_close). Errors: -EPROTO for a schema
  * newer than this build, -EIO/-EBUSY from SQLite. */

@@ -293,6 +293,41 @@ static void test_write_file_atomic(const char *tmp)
 	CHECK(fstatat(d, "other", &st5, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st5.st_mode));
 }
 
+/* The replace without fsync swaps the new file in (RENAME_EXCHANGE) when
+ * the name exists: the result must read as a rename's would, with no
+ * temp file left. */
+static void test_write_file_replace(const char *tmp)
+{
+	_cleanup_close_ int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0);
+	CHECK(mkdirat(dfd, "replace", 0755) == 0);
+	_cleanup_close_ int d = openat(dfd, "replace", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(d >= 0);
+	CHECK_INT(berth_write_file_replace(d, "status.json", "first", 5, 0644), 0);
+	struct stat st1, st2;
+	CHECK(fstatat(d, "status.json", &st1, AT_SYMLINK_NOFOLLOW) == 0);
+	_cleanup_close_ int old = openat(d, "status.json", O_RDONLY | O_CLOEXEC);
+	CHECK(old >= 0);
+	CHECK(linkat(d, "status.json", d, "status.bak", 0) == 0);
+	CHECK_INT(berth_write_file_replace(d, "status.json", "second", 6, 0600), 0);
+	CHECK(fstatat(d, "status.json", &st2, AT_SYMLINK_NOFOLLOW) == 0);
+	CHECK(!same_inode(&st1, &st2));
+	CHECK_INT(st2.st_mode & 07777, 0600);
+	_cleanup_free_ char *now = NULL, *bak = NULL, *oldc = NULL;
+	CHECK_INT(berth_read_file(d, "status.json", &now, NULL), 0);
+	CHECK_STR(now, "second");
+	CHECK_INT(berth_read_file(d, "status.bak", &bak, NULL), 0);
+	CHECK_STR(bak, "first");
+	oldc = read_fd_content(old);
+	CHECK_STR(oldc, "first");
+	CHECK_INT(count_entries(d, NULL), 2); /* status.json, status.bak */
+	CHECK_INT(berth_write_file_replace(d, "status.json", "third", 5, 0644), 0);
+	_cleanup_free_ char *third = NULL;
+	CHECK_INT(berth_read_file(d, "status.json", &third, NULL), 0);
+	CHECK_STR(third, "third");
+	CHECK_INT(count_entries(d, NULL), 2);
+}
+
 static void test_read_write_file(const char *tmp)
 {
 	_cleanup_close_ int d = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1055,6 +1090,7 @@ int main(void)
 
 	test_error();
 	test_write_file_atomic(tmp);
+	test_write_file_replace(tmp);
 	test_read_write_file(tmp);
 	test_mkdir_p(tmp);
 	test_json(tmp);

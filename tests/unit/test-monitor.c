@@ -14,7 +14,7 @@ static const char *config_text =
 	"{\"id\":\"c1\",\"bundle\":\"/b\",\"state_root\":\"/s\",\"run_dir\":\"/r\","
 	"\"rootfs\":\"/b/rootfs\",\"lower_dirs\":[\"/l1\",\"/l2\"],\"upper_dir\":\"/u\","
 	"\"work_dir\":\"/w\",\"log_path\":\"/log\",\"log_max_size\":1000,\"log_max_file\":3,"
-	"\"tty\":true,\"restart_policy\":\"on-failure\",\"restart_max\":3,"
+	"\"tty\":true,\"rootfs_volatile\":true,\"restart_policy\":\"on-failure\",\"restart_max\":3,"
 	"\"health\":{\"test\":[\"CMD-SHELL\",\"true\"],\"interval_ns\":5,\"retries\":2},"
 	"\"stop_signal\":15,\"stop_timeout\":7}";
 
@@ -37,6 +37,7 @@ static void test_config_roundtrip(void)
 	CHECK_INT(monitor_config_from_json(back, &c2, &err), 0);
 	CHECK_INT(c2->stop_timeout, 7);
 	CHECK_INT(c2->log_max_file, 3);
+	CHECK(c->rootfs_volatile && c2->rootfs_volatile);
 	monitor_config_free(c);
 	monitor_config_free(c2);
 	json_decref(back);

@@ -269,6 +269,39 @@ test_container_prune() {
 	finish
 }
 
+# What `run --rm` leaves: nothing under the root's containers dir once the
+# removal has run (it deletes the directory after renaming it away), and
+# only a --rm container's overlay is "volatile" (no sync at unmount: its
+# writable layer dies with it); a kept container's layer is not.
+rootfs_opts() { awk -v m="$T/root/containers/$1/rootfs" '$5 == m { print $NF }' /proc/self/mountinfo; }
+test_run_rm_leaves_nothing() {
+	begin
+	local i left
+	for i in 1 2 3; do
+		b_out run --rm "$IMG" sh -c 'echo data >/written; cat /written'
+		assert_eq 0 "$RC" "run --rm $i ($ERR)"
+		assert_eq data "$OUT" "output of run --rm $i"
+	done
+	for i in $(seq 50); do
+		left=$(ls -A "$T/root/containers" 2>/dev/null)
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	assert_eq "" "$left" "container dirs left after run --rm"
+	assert_eq "" "$(b ps -a -q)" "containers after run --rm"
+	crun --rm "$IMG" sleep 60
+	local rm_id=$CID
+	assert_contains "$(rootfs_opts "$rm_id")" volatile "overlay options of a --rm container"
+	crun "$IMG" sleep 60
+	local kept=$CID
+	local opts
+	opts=$(rootfs_opts "$kept")
+	[ -n "$opts" ] || fail "no rootfs mount for $kept"
+	assert_not_contains "$opts" volatile "overlay options of a kept container"
+	b rm -f "$rm_id" "$kept" >/dev/null || fail "rm -f"
+	finish
+}
+
 run_test containers/create-start test_create_start
 run_test containers/stop-kill test_stop_kill
 run_test containers/restart-rm test_restart_rm
@@ -277,3 +310,4 @@ run_test containers/pause-rename-top-stats test_pause_rename_top_stats
 run_test containers/events test_events
 run_test containers/health test_health
 run_test containers/container-prune test_container_prune
+run_test containers/run-rm-leaves-nothing test_run_rm_leaves_nothing

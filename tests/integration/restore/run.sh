@@ -187,7 +187,27 @@ test_leak_audit() {
 	finish
 }
 
+# A removal renames the container's directory to <id>.removing and deletes
+# it on a thread: a berthd killed in between leaves that directory, which
+# no record names. The restart removes it, and a real container's
+# directory stays.
+test_kill9_during_removal() {
+	begin
+	crun --name stays "$IMG" sleep 60
+	local stays=$CID
+	local trash=$T/root/containers/$(printf 'ab%.0s' $(seq 32)).removing
+	mkdir -p "$trash/upper/etc" "$trash/work/work" "$trash/rootfs" || fail "mkdir $trash"
+	echo x >"$trash/upper/etc/hosts"
+	eng_kill9_berthd
+	eng_restart_berthd
+	[ ! -e "$trash" ] || fail "the interrupted removal's directory is still there: $(ls -R "$trash")"
+	[ -d "$T/root/containers/$stays" ] || fail "the live container's directory was removed"
+	assert_eq running "$(insp stays '{{.State.Status}}')" "the live container after the restart"
+	finish
+}
+
 run_test restore/kill9-live-restore test_kill9_live_restore
+run_test restore/kill9-during-removal test_kill9_during_removal
 run_test restore/kill9-during-run test_kill9_during_run
 run_test restore/on-failure test_on_failure
 run_test restore/on-failure-berthd-down test_on_failure_berthd_down

@@ -150,3 +150,50 @@ test_symlink_escape() {
 	net_finish
 }
 net_run_test volumes/symlink-escape test_symlink_escape
+
+no_containers() { [ -z "$(b ps -a -q)" ]; }
+# A --rm container's anonymous volumes go with it, its named ones stay
+# (Docker removes a --rm container as rm -v does): when it exits, when
+# its start fails, and when it ended while berthd was down.
+test_rm_anonymous() {
+	net_begin volume
+	local before v=btv-rmkeep-$$ mp
+	before=$(vols)
+	vol_track "$v"
+	runo -v /data -v "$v:/named" "$IMG" sh -c 'echo a > /data/f; echo n > /named/f'
+	assert_eq 0 "$RC" "run --rm -v /data -v $v:/named ($ERR)"
+	assert_eq "$(printf '%s\n' $before "$v" | sort)" "$(vols)" "volumes after run --rm (only $v stays)"
+	mp=$(vinsp "$v" .Mountpoint)
+	assert_eq n "$(cat "$mp/f" 2>/dev/null)" "data of the named volume after run --rm"
+	# The image's VOLUME /data too, and --mount without a source.
+	runo --mount type=volume,target=/m "$WEB" cat /data/seed.txt
+	assert_eq "0 seed" "$RC $OUT" "run --rm of the VOLUME image ($ERR)"
+	assert_eq "$(printf '%s\n' $before "$v" | sort)" "$(vols)" "volumes after run --rm of the VOLUME image"
+	# A start that fails removes the container and its anonymous volume.
+	b_out run --rm -v /data "$IMG" /nosuch-binary
+	[ "$RC" -ne 0 ] || fail "run --rm of a missing binary succeeded"
+	assert_eq "" "$(b ps -a -q)" "containers after a failed run --rm"
+	assert_eq "$(printf '%s\n' $before "$v" | sort)" "$(vols)" "volumes after a failed run --rm"
+	# Without --rm the anonymous volume stays with the stopped container.
+	crun --name keep -v /data "$IMG" true
+	eng_wait_state keep exited 10
+	local anon
+	anon=$(b inspect keep | jq -r '.[0].Mounts[0].Name')
+	vol_track "$anon"
+	vols | grep -qxF "$anon" || fail "a stopped container lost its anonymous volume $anon"
+	b_ok rm -v keep
+	# A --rm container that ends while berthd is down: removed with its
+	# anonymous volume when berthd comes back.
+	crun --rm --name late -v /data "$IMG" sh -c 'sleep 2'
+	anon=$(b inspect late | jq -r '.[0].Mounts[0].Name')
+	vol_track "$anon"
+	[[ $anon =~ ^[0-9a-f]{64}$ ]] || fail "no anonymous volume for late: '$anon'"
+	eng_kill9_berthd
+	sleep 3
+	eng_restart_berthd
+	eng_wait_for 10 no_containers || fail "late was not removed after the restart: $(b ps -a)"
+	vols | grep -qxF "$anon" && fail "the anonymous volume of late outlived it across the restart"
+	assert_eq "$(printf '%s\n' $before "$v" | sort)" "$(vols)" "volumes at the end"
+	net_finish
+}
+net_run_test volumes/rm-anonymous test_rm_anonymous

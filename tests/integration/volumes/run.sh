@@ -44,7 +44,7 @@ mounts_of() { b inspect "$1" | jq -r '.[0].Mounts[] | "\(.Type) \(.Name // "-") 
 API=v1.44
 api_code() { curl -s -o "$T/api.out" -w '%{http_code}' --unix-socket "$SOCK" "$@"; }
 
-for fam in named mounts thin; do
+for fam in named mounts thin usage; do
 	. "$here/$fam.sh"
 done
 
