@@ -183,13 +183,7 @@ static int handle_resize(struct api_request *req, struct api_reply *reply,
 
 static int handle_prune(struct api_request *req, struct api_reply *reply, struct berth_error **err)
 {
-	_cleanup_json_ json_t *filters = NULL;
-	int r = api_query_filters(req, &filters, err);
-	if (r < 0)
-		return r;
-	json_t *v = NULL;
-	r = berth_engine_container_prune(api_engine(req), filters, &v, err);
-	return r < 0 ? r : api_reply_json(reply, 200, v);
+	return api_handle_filtered(req, reply, berth_engine_container_prune, err);
 }
 
 /* ---- wait ------------------------------------------------------------------------ */
