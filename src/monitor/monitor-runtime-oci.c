@@ -67,14 +67,21 @@ static int oci_error(const char *verb, int status, char *captured, struct berth_
 			       *msg ? msg : WIFEXITED(status) ? "exit status" : "killed");
 }
 
+/* NAME in the run directory, absolute: crun resolves relative --log,
+ * --pid-file and --process paths against the bundle, runc against the
+ * working directory. */
+static char *run_path(struct monitor *m, const char *name)
+{
+	return berth_strdup_printf("%s/%s", m->cfg->run_dir, name);
+}
+
 /* Runs the runtime with args; input (may be NULL) goes to its stdin. */
 static int oci_run(struct monitor *m, const char *const *args, bool container_stdio,
 		   const char *input, struct berth_error **err)
 {
 	_cleanup_strv_ char **argv = NULL;
 	const char *verb = args[0];
-	/* Absolute: crun resolves a relative --log elsewhere. */
-	_cleanup_free_ char *log = berth_strdup_printf("%s/%s", m->cfg->run_dir, OCI_LOG);
+	_cleanup_free_ char *log = run_path(m, OCI_LOG);
 	const char *head[] = { m->cfg->runtime_path, "--root", m->cfg->state_root, "--log", log };
 	if (!log)
 		return -ENOMEM;
@@ -119,7 +126,10 @@ static int oci_run(struct monitor *m, const char *const *args, bool container_st
 static int oci_create(struct monitor *m, const char *console_socket, pid_t *ret_pid,
 		      struct berth_error **err)
 {
-	const char *args[] = { "create", "--bundle", m->cfg->bundle, "--pid-file", OCI_PID_FILE,
+	_cleanup_free_ char *pid_file = run_path(m, OCI_PID_FILE);
+	if (!pid_file)
+		return -ENOMEM;
+	const char *args[] = { "create", "--bundle", m->cfg->bundle, "--pid-file", pid_file,
 			       console_socket ? "--console-socket" : m->cfg->id,
 			       console_socket ? console_socket : NULL, m->cfg->id, NULL };
 	if (!console_socket)
@@ -210,11 +220,21 @@ static int oci_exec(struct monitor *m, json_t *process, const char *console_sock
 	_cleanup_json_ json_t *p = merged_process(m, process, err);
 	if (!p)
 		return err && *err ? -(*err)->code : -ENOMEM;
+	_cleanup_free_ char *pid_file = run_path(m, OCI_PID_FILE);
+	_cleanup_free_ char *process_file = run_path(m, OCI_PROCESS_FILE);
+	/* A relative console socket made absolute too, while it fits sun_path. */
+	_cleanup_free_ char *console = console_socket && *console_socket != '/'
+					       ? run_path(m, console_socket)
+					       : NULL;
+	if (!pid_file || !process_file || (console_socket && *console_socket != '/' && !console))
+		return -ENOMEM;
+	if (console && strlen(console) < 100)
+		console_socket = console;
 	int r = berth_json_write_file(AT_FDCWD, OCI_PROCESS_FILE, p, 0600, false, err);
 	if (r < 0)
 		return r;
-	const char *args[] = { "exec", "--detach", "--pid-file", OCI_PID_FILE, "--process",
-			       OCI_PROCESS_FILE, console_socket ? "--console-socket" : m->cfg->id,
+	const char *args[] = { "exec", "--detach", "--pid-file", pid_file, "--process",
+			       process_file, console_socket ? "--console-socket" : m->cfg->id,
 			       console_socket ? console_socket : NULL, m->cfg->id, NULL };
 	if (!console_socket)
 		args[7] = NULL;

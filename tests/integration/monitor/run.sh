@@ -28,9 +28,10 @@ mon_start() {
 	local n
 	for n in $(seq 100); do
 		grep -q '^ready' "$T/run.out" 2>/dev/null && break
-		grep -q 'hybrid mode not supported' "$T/run.err" 2>/dev/null &&
-			skip "the runtime refuses this host's cgroups: $(cat "$T/run.err")"
-		grep -q . "$T/run.err" 2>/dev/null && fail "spawn: $(cat "$T/run.err")"
+		if grep -q . "$T/run.err" 2>/dev/null; then
+			sleep 0.2 # the error may still be arriving in pieces
+			fail "spawn: $(cat "$T/run.err")"
+		fi
 		sleep 0.05
 	done
 	DRVPID=$!
@@ -354,11 +355,29 @@ t_idle_rss() {
 	mon_wait_exit
 }
 
+# private_cgroups BIN: a wrapper path that runs BIN in a private mount
+# namespace without the hybrid host's cgroup2 mount (crun 1.8 refuses a
+# hybrid host); BIN itself where /sys/fs/cgroup is not hybrid.
+private_cgroups() {
+	local bin=$1 v2
+	v2=$(awk '$3 == "cgroup2" && $2 != "/sys/fs/cgroup" { print $2; exit }' /proc/self/mounts)
+	if [ -z "$v2" ]; then
+		echo "$bin"
+		return
+	fi
+	printf '#!/bin/sh\nexec unshare -m --propagation private sh -c %s "%s" "$@"\n' \
+		"'umount -l $v2 && exec \"\$0\" \"\$@\"'" "$bin" >"$T/$(basename "$bin")-private"
+	chmod +x "$T/$(basename "$bin")-private"
+	echo "$T/$(basename "$bin")-private"
+}
+
 # With an external OCI runtime binary: start, output, exec, stop.
 t_oci_runtime() {
-	local bin=$1
+	local bin=$1 path
 	command -v "$bin" >/dev/null || skip "$bin is not installed"
-	mon_setup ".runtime_path = \"$(command -v "$bin")\""
+	path=$(command -v "$bin")
+	[ "$bin" = crun ] && path=$(private_cgroups "$path")
+	mon_setup ".runtime_path = \"$path\""
 	set_sh 'echo started; sleep 100'
 	leak_snapshot
 	mon_start
