@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime/cgroup-internal.h"
@@ -48,9 +47,10 @@ static void remove_dir(const char *dir, pid_t pid)
 	cg_rmdir(dir);
 }
 
-static void child_main(int ready_fd)
+static void child_main(int ready_fd, int touched_fd)
 {
-	/* Wait until the parent moved us, then use CPU and memory there. */
+	/* Wait until the parent moved us, then use CPU and memory there and
+	 * say so, so that a loaded machine does not race the checks. */
 	char c;
 	if (read(ready_fd, &c, 1) != 1)
 		_exit(1);
@@ -59,6 +59,10 @@ static void child_main(int ready_fd)
 	for (size_t i = 0; p && i < len; i += 4096)
 		p[i] = 1;
 	volatile unsigned long x = 0;
+	while (x < 10 * 1000 * 1000)
+		x++;
+	if (write(touched_fd, "t", 1) != 1)
+		_exit(1);
 	for (;;)
 		x++;
 }
@@ -106,20 +110,25 @@ int main(void)
 		return 77;
 	}
 	snprintf(test_path, sizeof(test_path), "/berth-stats-test-%d", (int)getpid());
-	int p[2];
-	if (pipe(p) < 0)
+	int p[2], t[2];
+	if (pipe(p) < 0 || pipe(t) < 0)
 		return 1;
 	pid_t child = fork();
 	if (child == 0) {
 		close(p[1]);
-		child_main(p[0]);
+		close(t[0]);
+		child_main(p[0], t[1]);
 	}
 	close(p[0]);
+	close(t[1]);
 	each_dir(make_and_enter, child);
 	if (write(p[1], "g", 1) != 1)
 		FAIL("wake the child");
 	close(p[1]);
-	nanosleep(&(struct timespec){.tv_nsec = 300 * 1000 * 1000}, NULL);
+	char c;
+	if (read(t[0], &c, 1) != 1)
+		FAIL("the child did not run");
+	close(t[0]);
 	check_stats(child);
 	check_missing();
 	kill(child, SIGKILL);
