@@ -362,6 +362,11 @@ static int map_in_range(struct net_port *p, uint16_t lo, uint16_t hi, struct ber
 	for (unsigned port = lo;; port++) {
 		_cleanup_error_ struct berth_error *perr = NULL;
 		p->host_port = (uint16_t)port;
+		/* In a range, a port another host process holds is not free
+		 * either (the last one is tried anyway: its error is the one
+		 * given). */
+		if (port < hi && !net_port_bindable(p->proto, p->host_ip, p->host_port))
+			continue;
 		int r = net_nft_ports_add(p, 1, &perr);
 		if (r != -EADDRINUSE || port >= hi) {
 			if (r < 0 && err)
@@ -642,6 +647,17 @@ void engine_container_net_down(struct berth_engine *e, const char *id)
 {
 	engine_networks_lock(e);
 	net_down_locked(e, id);
+	engine_networks_unlock(e);
+}
+
+void engine_container_ports_release(struct berth_engine *e, const char *id)
+{
+	engine_networks_lock(e);
+	_cleanup_json_ json_t *rt = engine_container_net_runtime(e, id);
+	if (json_array_size(json_object_get(rt, "Ports")) > 0) {
+		runtime_ports_release(rt, NULL);
+		(void)runtime_save(e, id, rt, NULL);
+	}
 	engine_networks_unlock(e);
 }
 

@@ -183,6 +183,11 @@ int engine_container_net_up(struct berth_engine *e, const struct berth_state_con
 /* After the monitor ended (or was found dead): ports, veths and the netns
  * file released; the addresses stay recorded. Repeatable. */
 void engine_container_net_down(struct berth_engine *e, const char *id);
+/* When the container's process ended for good (before the state says
+ * exited, as Docker releases the network first): its published ports
+ * freed at once, so the next container can take them; the rest goes at
+ * net_down. */
+void engine_container_ports_release(struct berth_engine *e, const char *id);
 /* At destroy: net_down and the endpoints' records deleted. */
 void engine_container_net_remove(struct berth_engine *e, const char *id);
 /* Docker's NetworkSettings object for inspect (Ports, Networks, IPAddress,

@@ -504,9 +504,8 @@ static void local_port_range(unsigned *lo, unsigned *hi)
 	*hi = 60999;
 }
 
-/* Whether a socket of proto can bind host_ip:port right now (no
- * SO_REUSEADDR, so a listener or a bound UDP socket makes it fail). */
-static bool port_bindable(int proto, struct in_addr host_ip, uint16_t port)
+/* No SO_REUSEADDR, so a listener or a bound UDP socket makes it fail. */
+bool net_port_bindable(int proto, struct in_addr host_ip, uint16_t port)
 {
 	_cleanup_close_ int fd =
 	    socket(AF_INET, (proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
@@ -534,7 +533,7 @@ int net_port_pick(int proto, struct in_addr host_ip, uint16_t *ret, struct berth
 		bool taken = false;
 		for (size_t j = 0; j < ncur && !taken; j++)
 			taken = port_conflicts(&p, &cur[j]);
-		if (!taken && port_bindable(proto, host_ip, p.host_port)) {
+		if (!taken && net_port_bindable(proto, host_ip, p.host_port)) {
 			free(cur);
 			*ret = p.host_port;
 			return 0;

@@ -166,6 +166,9 @@ int net_nft_ports_list(struct net_port **ret, size_t *ret_n, struct berth_error 
 /* Whether (host_ip or any, port, proto) is free in the maps and not bound
  * by a listening socket on the host; for -P picking ephemeral ports. */
 int net_port_pick(int proto, struct in_addr host_ip, uint16_t *ret, struct berth_error **err);
+/* Whether a socket of proto could bind host_ip:port on the host now (no
+ * other process listens there or holds it). */
+bool net_port_bindable(int proto, struct in_addr host_ip, uint16_t port);
 
 /* ---- embedded DNS (network-dns.c) ---------------------------------------------
  *

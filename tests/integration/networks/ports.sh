@@ -217,6 +217,17 @@ test_port_range() {
 	b_out run -d --name r4 -p "$p-$q:80" "$WEB" "${HTTPD[@]}"
 	[ "$RC" -ne 0 ] || fail "a third container got a port of the full pool $p-$q"
 	assert_contains "$ERR" "port is already allocated" "run with a full pool"
+	# A port of the pool another host process listens on is skipped.
+	b_ok rm -f r2 r3
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1)
+print("listening", flush=True); time.sleep(30)' "$p" >"$T/listener.out" &
+	local lpid=$!
+	for _ in $(seq 50); do grep -q listening "$T/listener.out" && break; sleep 0.1; done
+	web r5 -p "$p-$q:80"
+	kill "$lpid"
+	wait "$lpid" 2>/dev/null
+	assert_eq "0.0.0.0:$q" "$(port_of r5 80)" "port picked from $p-$q while a host process holds $p"
 	net_finish
 }
 net_run_test networks/port-range test_port_range
