@@ -1,5 +1,5 @@
 /* runtime-manage.c - acting on an existing container: state, kill, delete,
- * pause, resume, update, pids, list.
+ * pause, resume, update, pids, stats, list.
  *
  * Each call takes the id's lock, reads state.json, derives the live status
  * and acts on the init process or the container's cgroup through the cgroup
@@ -219,6 +219,23 @@ int rt_container_pids(struct rt_context *ctx, const char *id, pid_t **ret_pids, 
 			rt_state_cgroup_ops(h.s)->free(cg);
 		}
 	}
+	handle_release(&h);
+	return r;
+}
+
+int rt_container_stats(struct rt_context *ctx, const char *id, json_t **ret,
+		       struct berth_error **err)
+{
+	struct handle h;
+	int r = handle_open(ctx, id, &h, err);
+	if (r < 0)
+		return r;
+	if (h.status == RT_STATUS_STOPPED)
+		r = berth_error_set(err, EINVAL, "container '%s' is not running", id);
+	else if (!h.s->cgroup_path)
+		r = berth_error_set(err, ENOENT, "container '%s' has no cgroup", id);
+	else
+		r = rt_cgroup_stats(h.s->cgroup_path, ret, err);
 	handle_release(&h);
 	return r;
 }

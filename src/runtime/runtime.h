@@ -66,6 +66,10 @@ int rt_container_resume(struct rt_context *ctx, const char *id, struct berth_err
 /* The pids in the container's cgroup; caller frees *ret_pids. */
 int rt_container_pids(struct rt_context *ctx, const char *id, pid_t **ret_pids, size_t *ret_n,
 		      struct berth_error **err);
+/* rt_cgroup_stats of a created or running container's cgroup; -EINVAL
+ * "container '<id>' is not running" for a stopped one. */
+int rt_container_stats(struct rt_context *ctx, const char *id, json_t **ret,
+		       struct berth_error **err);
 /* Applies an OCI linux.resources JSON object to a live container. */
 int rt_container_update(struct rt_context *ctx, const char *id, json_t *resources,
 			struct berth_error **err);

@@ -36,6 +36,7 @@ static const struct verb verbs[] = {
     {"delete", cmd_delete, false, false, "delete a container and its resources"},
     {"exec", cmd_exec, false, true, "run a new process inside a running container"},
     {"ps", cmd_ps, false, false, "list the processes of a container"},
+    {"events", cmd_events, false, false, "print a container's resource usage (--stats: once)"},
     {"list", cmd_list, false, false, "list the containers under --root"},
     {"pause", cmd_pause, false, false, "freeze every process of a container"},
     {"resume", cmd_resume, false, false, "thaw a paused container"},

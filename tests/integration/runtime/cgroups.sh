@@ -155,16 +155,39 @@ t_cg_removed_after_run() {
 	leak_check
 }
 
+# runc's `events`: --stats once, else a line per --interval (berth-runtime's
+# until the container stops); bad input refused in one line.
 t_cg_stats_events() {
-	# `events` is runc's, but not in berth-runtime's verb list yet.
-	rt events --help >/dev/null 2>&1 || skip "this runtime has no 'events' verb"
 	new_bundle "$B"
+	cfg '.linux.resources.pids = {limit: 50}'
 	set_args sleep 100
 	start_bg
 	local out
 	out=$(rt events --stats "$ID") || fail "events --stats failed"
-	jq -e '.type == "stats" and (.data.memory.usage.usage > 0) and (.data.pids.current >= 1)' >/dev/null <<<"$out" ||
+	jq -e --arg id "$ID" '.type == "stats" and .id == $id and (.data.memory.usage.usage > 0) and
+		(.data.pids.current >= 1) and .data.pids.limit == 50 and
+		(.data.cpu.usage.total > 0)' >/dev/null <<<"$out" ||
 		fail "events --stats output: $out"
+	assert_eq 1 "$(grep -c . <<<"$out")" "lines of events --stats"
+	# Streaming: two samples 200 ms apart, then the container stops and
+	# events ends by itself.
+	rt events --interval 200ms "$ID" >"$T/events.out" &
+	local epid=$! n
+	for n in $(seq 50); do [ "$(grep -c . "$T/events.out")" -ge 2 ] && break; sleep 0.1; done
+	assert_eq 2 "$(head -2 "$T/events.out" | jq -r .type | grep -c stats)" "stats events streamed"
+	rt kill "$ID" KILL
+	if [ "$RUNTIME_NAME" != berth-runtime ]; then
+		kill "$epid" # runc's goes on
+		wait "$epid" 2>/dev/null
+		return 0
+	fi
+	for n in $(seq 50); do kill -0 "$epid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$epid" 2>/dev/null && { kill "$epid"; fail "events still running after the container stopped"; }
+	wait "$epid" || fail "events exited $? after the container stopped"
+	rt events --interval 5x "$ID" 2>/dev/null && fail "events --interval 5x was accepted"
+	rt events --stats "$ID" 2>/dev/null && fail "events --stats of a stopped container succeeded"
+	rt events nosuch-id 2>"$T/err" && fail "events of an unknown id succeeded"
+	assert_eq 1 "$(grep -c . "$T/err")" "lines of the error for an unknown id"
 }
 
 run_test runtime/cgroups/cgroupsPath-honoured-and-removed t_cg_path_honoured
