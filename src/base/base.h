@@ -130,5 +130,8 @@ char *berth_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1,
 size_t strv_length(char *const *v);
 /* Appends a copy of s; returns 0 or -ENOMEM. */
 int strv_push(char ***v, const char *s);
+/* Go's time.ParseDuration ("1m30s", "500ms", "0") in nanoseconds;
+ * -EINVAL for anything else, a negative or an out-of-range value. */
+int berth_parse_duration_ns(const char *s, int64_t *ret);
 
 #endif

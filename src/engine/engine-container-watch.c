@@ -328,11 +328,9 @@ static void watch_event(struct berth_engine *e, struct watch *w, json_t *ev)
 {
 	const char *event = json_string_value(json_object_get(ev, "event"));
 	_cleanup_(monitor_status_freep) struct monitor_status *s = NULL;
-	if (monitor_status_from_json(json_object_get(ev, "status"), &s, NULL) < 0)
-		s = NULL;
+	(void)monitor_status_from_json(json_object_get(ev, "status"), &s, NULL);
 	/* Ended for good: the ports are free before anyone sees "exited". */
-	if (s && s->state && event && strcmp(event, "die") == 0 &&
-	    strcmp(s->state, "exited") == 0)
+	if (s && event && strcmp(event, "die") == 0 && strcmp(s->state, "exited") == 0)
 		engine_container_ports_release(e, w->id);
 	if (s)
 		engine_state_modify(e, w->id, engine_state_apply_status, s);

@@ -37,20 +37,23 @@ static int exec_runtime(struct monitor *m, struct mon_exec *x, json_t *process,
 			struct berth_error **err)
 {
 	_cleanup_close_ int console = -1;
+	_cleanup_free_ char *cpath = x->io.tty ? mon_console_path(m, EXEC_CONSOLE_NAME) : NULL;
 	int r;
-	if (x->io.tty && (r = mon_console_listen(EXEC_CONSOLE_NAME, &console, err)) < 0)
+	if (x->io.tty && !cpath)
+		return -ENOMEM;
+	if (x->io.tty && (r = mon_console_listen(cpath, &console, err)) < 0)
 		return r;
 	r = mon_stdio_install(&x->io);
 	if (r >= 0)
-		r = m->ops->exec(m, process, x->io.tty ? EXEC_CONSOLE_NAME : NULL, &x->pid, err);
+		r = m->ops->exec(m, process, cpath, &x->pid, err);
 	else
 		r = berth_error_errno(err, -r, "exec stdio");
 	mon_stdio_uninstall();
 	int master = -1;
 	if (r >= 0 && x->io.tty && (r = mon_console_receive(console, &master, err)) >= 0)
 		mon_stdio_set_master(&x->io, master);
-	if (x->io.tty)
-		unlink(EXEC_CONSOLE_NAME);
+	if (cpath)
+		unlink(cpath);
 	if (r < 0 && x->pid > 0) {
 		kill(x->pid, SIGKILL);
 		waitpid(x->pid, NULL, 0);

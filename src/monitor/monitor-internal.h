@@ -117,6 +117,10 @@ int mon_stdio_resize(struct mon_stdio *io, unsigned height, unsigned width);
 /* Event handlers. */
 void mon_output_ready(struct monitor *m, struct mon_source *s);
 void mon_attach_ready(struct monitor *m, struct mon_source *s, uint32_t events);
+/* A console socket's path for NAME in the run directory: absolute where
+ * it fits in sun_path (an external runtime resolves a relative one
+ * elsewhere: crun against the bundle), else relative to our cwd. */
+char *mon_console_path(struct monitor *m, const char *name);
 /* A console socket to receive a pty master on: listen, then accept once. */
 int mon_console_listen(const char *path, int *ret_fd, struct berth_error **err);
 int mon_console_receive(int listen_fd, int *ret_master, struct berth_error **err);

@@ -271,6 +271,16 @@ int mon_stdio_resize(struct mon_stdio *io, unsigned height, unsigned width)
 
 /* ---- the console socket ----------------------------------------------------- */
 
+char *mon_console_path(struct monitor *m, const char *name)
+{
+	char *p = berth_strdup_printf("%s/%s", m->cfg->run_dir, name);
+	if (p && strlen(p) >= 100) {
+		free(p);
+		p = strdup(name);
+	}
+	return p;
+}
+
 int mon_console_listen(const char *path, int *ret_fd, struct berth_error **err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

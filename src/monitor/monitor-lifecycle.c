@@ -118,18 +118,6 @@ void mon_rootfs_unmount(struct monitor *m)
 
 /* ---- create and start ---------------------------------------------------------- */
 
-/* The console socket's path: absolute where it fits in sun_path (an
- * external runtime might resolve it elsewhere), else relative to our cwd. */
-static char *console_path(struct monitor *m)
-{
-	char *p = berth_strdup_printf("%s/%s", m->cfg->run_dir, CONSOLE_NAME);
-	if (p && strlen(p) >= 100) {
-		free(p);
-		p = strdup(CONSOLE_NAME);
-	}
-	return p;
-}
-
 int mon_container_create(struct monitor *m, struct berth_error **err)
 {
 	struct mon_stdio *io = &m->io;
@@ -143,7 +131,7 @@ int mon_container_create(struct monitor *m, struct berth_error **err)
 		return berth_error_errno(err, -r, "container stdio");
 	}
 	_cleanup_close_ int console = -1;
-	_cleanup_free_ char *cpath = io->tty ? console_path(m) : NULL;
+	_cleanup_free_ char *cpath = io->tty ? mon_console_path(m, CONSOLE_NAME) : NULL;
 	if (io->tty && (r = mon_console_listen(cpath, &console, err)) < 0) {
 		mon_stdio_close(m, io);
 		return r;

@@ -69,7 +69,7 @@ static int oci_error(const char *verb, int status, char *captured, struct berth_
 
 /* NAME in the run directory, absolute: crun resolves relative --log,
  * --pid-file and --process paths against the bundle, runc against the
- * working directory. */
+ * working directory (console sockets: mon_console_path). */
 static char *run_path(struct monitor *m, const char *name)
 {
 	return berth_strdup_printf("%s/%s", m->cfg->run_dir, name);
@@ -137,7 +137,7 @@ static int oci_create(struct monitor *m, const char *console_socket, pid_t *ret_
 	int r = oci_run(m, args, true, NULL, err);
 	if (r < 0)
 		return r;
-	r = mon_read_pid_file(OCI_PID_FILE, ret_pid);
+	r = mon_read_pid_file(pid_file, ret_pid);
 	return r < 0 ? berth_error_errno(err, -r, "OCI runtime create: read the pid file") : 0;
 }
 
@@ -222,15 +222,9 @@ static int oci_exec(struct monitor *m, json_t *process, const char *console_sock
 		return err && *err ? -(*err)->code : -ENOMEM;
 	_cleanup_free_ char *pid_file = run_path(m, OCI_PID_FILE);
 	_cleanup_free_ char *process_file = run_path(m, OCI_PROCESS_FILE);
-	/* A relative console socket made absolute too, while it fits sun_path. */
-	_cleanup_free_ char *console = console_socket && *console_socket != '/'
-					       ? run_path(m, console_socket)
-					       : NULL;
-	if (!pid_file || !process_file || (console_socket && *console_socket != '/' && !console))
+	if (!pid_file || !process_file)
 		return -ENOMEM;
-	if (console && strlen(console) < 100)
-		console_socket = console;
-	int r = berth_json_write_file(AT_FDCWD, OCI_PROCESS_FILE, p, 0600, false, err);
+	int r = berth_json_write_file(AT_FDCWD, process_file, p, 0600, false, err);
 	if (r < 0)
 		return r;
 	const char *args[] = { "exec", "--detach", "--pid-file", pid_file, "--process",
@@ -239,10 +233,10 @@ static int oci_exec(struct monitor *m, json_t *process, const char *console_sock
 	if (!console_socket)
 		args[7] = NULL;
 	r = oci_run(m, args, true, NULL, err);
-	unlink(OCI_PROCESS_FILE);
+	unlink(process_file);
 	if (r < 0)
 		return r;
-	r = mon_read_pid_file(OCI_PID_FILE, ret_pid);
+	r = mon_read_pid_file(pid_file, ret_pid);
 	return r < 0 ? berth_error_errno(err, -r, "OCI runtime exec: read the pid file") : 0;
 }
 

@@ -313,11 +313,11 @@ static void test_sizes_durations(void)
 	CHECK_INT(parse_size("100kb", &v), 0);
 	CHECK_INT(v, 102400);
 	CHECK(parse_size("12q", &v) < 0);
-	CHECK_INT(parse_duration_ns("500ms", &v), 0);
+	CHECK_INT(berth_parse_duration_ns("500ms", &v), 0);
 	CHECK_INT(v, 500000000);
-	CHECK_INT(parse_duration_ns("1h2m3s", &v), 0);
+	CHECK_INT(berth_parse_duration_ns("1h2m3s", &v), 0);
 	CHECK_INT(v, 3723000000000LL);
-	CHECK(parse_duration_ns("10", &v) < 0);
+	CHECK(berth_parse_duration_ns("10", &v) < 0);
 }
 
 static void check_render(const char *tmpl, json_t *data, const char *want)

@@ -17,8 +17,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "cmd.h"
@@ -26,45 +24,6 @@
 static const char usage[] = "[--stats] [--interval DURATION] <container-id>";
 
 #define NO_LIMIT INT64_MAX
-
-/* A Go duration such as "5s", "1.5s", "200ms", "1m30s" in nanoseconds. */
-static int parse_duration(const char *s, int64_t *ret)
-{
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = {{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6},
-		     {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-	double total = 0;
-	const char *p = s;
-	if (strcmp(s, "0") == 0) {
-		*ret = 0;
-		return 0;
-	}
-	while (*p) {
-		char *end;
-		errno = 0;
-		double v = strtod(p, &end);
-		if (end == p || errno || v < 0 || *p == '-' || *p == '+')
-			return cli_failf("invalid --interval '%s': a duration such as 5s or 500ms", s);
-		size_t best = 0, k = ARRAY_SIZE(units);
-		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-			size_t n = strlen(units[i].unit);
-			if (strncmp(end, units[i].unit, n) == 0 && n > best) {
-				best = n;
-				k = i;
-			}
-		}
-		if (k == ARRAY_SIZE(units))
-			return cli_failf("invalid --interval '%s': missing or unknown unit", s);
-		total += v * units[k].ns;
-		p = end + best;
-	}
-	if (total > 1e18)
-		return cli_failf("invalid --interval '%s': too long", s);
-	*ret = (int64_t)total;
-	return 0;
-}
 
 static json_int_t num(json_t *obj, const char *key)
 {
@@ -151,8 +110,9 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		if (c == 's')
 			once = true;
 		else if (c == 'i') {
-			if (parse_duration(optarg, &interval) != 0)
-				return 1;
+			if (berth_parse_duration_ns(optarg, &interval) < 0)
+				return cli_failf("invalid --interval '%s' (a duration: 5s, 500ms)",
+						 optarg);
 		} else
 			return cli_option_error(c, argv, usage);
 	}

@@ -50,7 +50,7 @@ int parse_timestamp(const char *s, char **ret)
 		*ret = strdup(s);
 		return *ret ? 0 : -ENOMEM;
 	}
-	if (parse_duration_ns(s, &ns) == 0) {
+	if (berth_parse_duration_ns(s, &ns) == 0) {
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
 		ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec - ns;

@@ -363,8 +363,6 @@ int run_volume_add(json_t *body, const char *spec, struct berth_error **err);
 int run_mount_add(json_t *body, const char *spec, struct berth_error **err);
 /* Docker's RAMInBytes ("512m", "1g", "100k", "1024"): binary units. */
 int parse_size(const char *s, int64_t *ret);
-/* Go's time.ParseDuration ("1m30s", "500ms") in nanoseconds. */
-int parse_duration_ns(const char *s, int64_t *ret);
 
 /* ---- template.c: docker's Go templates over JSON --------------------- */
 

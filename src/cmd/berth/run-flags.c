@@ -138,43 +138,6 @@ int parse_size(const char *s, int64_t *ret)
 	return 0;
 }
 
-int parse_duration_ns(const char *s, int64_t *ret)
-{
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = {{"ns", 1},	  {"us", 1e3},	{"µs", 1e3},   {"ms", 1e6},
-		     {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-	double total = 0;
-	const char *p = s;
-	if (strcmp(s, "0") == 0) {
-		*ret = 0;
-		return 0;
-	}
-	if (!*p)
-		return -EINVAL;
-	while (*p) {
-		char *end;
-		double v = strtod(p, &end);
-		if (end == p || v < 0)
-			return -EINVAL;
-		size_t best = 0, best_len = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-			size_t n = strlen(units[i].unit);
-			if (strncmp(end, units[i].unit, n) == 0 && n > best_len) {
-				best = i;
-				best_len = n;
-			}
-		}
-		if (!best_len)
-			return -EINVAL;
-		total += v * units[best].ns;
-		p = end + best_len;
-	}
-	*ret = (int64_t)total;
-	return 0;
-}
-
 static int parse_int(const char *s, int64_t *ret)
 {
 	char *end;
@@ -405,7 +368,7 @@ static int parse_numeric(struct run_flags *f, int c, const char *v, struct berth
 			return json_object_set_new(f->body, "StopTimeout", json_integer(n));
 		return json_object_set_new(health(f), "Retries", json_integer(n));
 	default: /* the health durations */
-		if (parse_duration_ns(v, &n) < 0)
+		if (berth_parse_duration_ns(v, &n) < 0)
 			return bad_value(c, v, "time: invalid duration", err);
 		return json_object_set_new(health(f),
 					   c == OPT_HEALTH_INTERVAL  ? "Interval"
